@@ -1,0 +1,87 @@
+/**
+ * The contract between the protocol-agnostic core and a vendor module.
+ * A vendor is a Source: its spec (config JSON Schema), a connection check and its streams.
+ * The Airbyte and Singer front ends drive the same Source; neither the vendor nor the
+ * streams know which protocol is speaking.
+ */
+import type { JsonSchema } from './json-schema.js';
+import type { Logger } from './logger.js';
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+/** A record as it leaves a stream: already typed by the stream's JSON Schema. */
+export type Row = Record<string, unknown>;
+
+/** Opaque per-stream state. It must be plain JSON and must never contain a secret. */
+export type StreamState = Record<string, unknown>;
+
+/** What discover needs to know about a stream. */
+export interface StreamInfo {
+  name: string;
+  jsonSchema: JsonSchema;
+  supportedSyncModes: SyncMode[];
+  /** True when the connector decides the cursor (all jobtap streams do). */
+  sourceDefinedCursor?: boolean;
+  /** Path to the cursor field inside a record, e.g. ["window_end"]. */
+  defaultCursorField?: string[];
+  /** Primary key as a list of field paths, e.g. [["portfolio_id"],["window_start"],["path"]]. */
+  sourceDefinedPrimaryKey?: string[][];
+  /** Airbyte `is_resumable`: a full refresh can continue from state after an interruption. */
+  isResumable?: boolean;
+}
+
+export interface ReadRequest {
+  syncMode: SyncMode;
+  /**
+   * State from the previous sync, or undefined for a first sync. The read loop passes the
+   * state to full-refresh streams too when they are resumable (an interrupted full refresh
+   * resumes an in-flight job instead of launching a duplicate); the stream decides.
+   */
+  state: StreamState | undefined;
+  logger: Logger;
+  /** Aborted when the sync is interrupted (SIGTERM/SIGINT); streams cancel their jobs then. */
+  signal: AbortSignal;
+}
+
+/**
+ * What a stream yields while reading.
+ * - `records`: a batch of typed records, in order (batches amortise async-iteration cost).
+ * - `state`: a checkpoint covering every record yielded before it. The read loop emits it
+ *   after those records; it is also how an in-flight job id reaches the state file before polling.
+ * - `estimate`: an Airbyte ESTIMATE (rows and/or bytes still to come), when known.
+ */
+export type StreamEvent =
+  | { type: 'records'; records: Row[] }
+  | { type: 'state'; state: StreamState }
+  | { type: 'estimate'; rowEstimate?: number; byteEstimate?: number };
+
+export interface Stream extends StreamInfo {
+  read(request: ReadRequest): AsyncIterable<StreamEvent>;
+  /**
+   * Optional snapshot of the state that covers every record yielded so far. The read loop calls it
+   * only while read() is suspended at a yield, to checkpoint every N records inside a long result
+   * file. Streams that cannot resume mid-file leave it out and rely on their own `state` events.
+   */
+  checkpoint?(): StreamState;
+}
+
+export interface ConnectorSpec {
+  documentationUrl: string;
+  /** JSON Schema of the config; fields with `airbyte_secret: true` are masked everywhere. */
+  connectionSpecification: JsonSchema;
+}
+
+export type CheckResult = { ok: true } | { ok: false; message: string };
+
+export interface Source<Config> {
+  /** Connector name, e.g. "source-addepar"; Singer front ends use the tap name instead. */
+  name: string;
+  /** Singer tap name, e.g. "tap-addepar". */
+  tapName: string;
+  version: string;
+  spec(): ConnectorSpec;
+  /** Called with a config that already passed JSON Schema validation against spec(). */
+  check(config: Config, logger: Logger): Promise<CheckResult>;
+  /** Every stream this config offers (discover), ready to read. */
+  streams(config: Config, logger: Logger): Promise<Stream[]>;
+}

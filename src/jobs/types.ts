@@ -1,0 +1,71 @@
+/**
+ * The contract between the vendor-neutral job engine and a vendor's job API.
+ * A vendor adapter translates its own endpoints and statuses into these few shapes;
+ * the engine does the launching, polling, timeouts, resume and download retries.
+ */
+import type { ResultBody, ParseOptions } from '../formats/types.js';
+
+/** Every vendor status maps onto one of these. */
+export type JobState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
+
+export interface JobStatus {
+  state: JobState;
+  /** The vendor's own status string, for logs. */
+  vendorStatus: string;
+  /** 0..100 when the vendor reports progress. */
+  percentComplete?: number;
+  /** Human-readable detail (vendor error detail, status message). */
+  message?: string;
+  /**
+   * For state 'failed' or 'cancelled': how the failure should surface.
+   * - config: the request itself is wrong (e.g. "Invalid portfolio"); fail with config_error.
+   * - relaunch: the vendor refused for capacity/quota (e.g. Addepar "Rejected"); back off and launch again.
+   * - transient: a server-side failure; retry the slice up to the configured attempts.
+   */
+  failure?: 'config' | 'relaunch' | 'transient';
+}
+
+/** Outcome of a download attempt for a completed job. */
+export type DownloadOutcome =
+  | { kind: 'ready'; body: ResultBody; contentLength?: number }
+  | { kind: 'not_ready'; status?: JobStatus }
+  | { kind: 'expired' };
+
+export interface JobAdapter<Params> {
+  /** Creates a job for the slice's parameters and returns its id. */
+  launch(params: Params, signal: AbortSignal): Promise<{ jobId: string }>;
+  status(jobId: string, signal: AbortSignal): Promise<JobStatus>;
+  download(jobId: string, signal: AbortSignal): Promise<DownloadOutcome>;
+  /** Cancels a job where the API can; best effort. */
+  cancel?(jobId: string): Promise<void>;
+}
+
+/** One unit of work: one job to run, download and parse. */
+export interface JobSlice<Params> {
+  /** Stable and unique within the stream, e.g. "portfolio=22|2024-01-01..2024-01-31". */
+  key: string;
+  /** Slices of one partition complete in order; the partition's cursor advances with them. */
+  partition: string;
+  /** The cursor value this slice brings its partition to when it completes, e.g. the window end. */
+  cursor: string;
+  params: Params;
+  parse: ParseOptions;
+}
+
+/** Written to state before polling starts, so that a restarted sync adopts the job. */
+export interface InflightJob {
+  jobId: string;
+  /** ISO timestamp of the launch; the job timeout and result retention count from it. */
+  launchedAt: string;
+  /** Records of this job's result already emitted (and covered by a STATE); skipped on resume. */
+  emitted: number;
+}
+
+/** Generic state of a job-backed stream. */
+export interface JobStreamState {
+  /** Last completed cursor per partition. */
+  partitions: Record<string, { cursor: string }>;
+  /** Jobs launched but not fully emitted, by slice key. */
+  inflight: Record<string, InflightJob>;
+  [key: string]: unknown;
+}
