@@ -50,6 +50,12 @@ export interface JobSlice<Params> {
   cursor: string;
   params: Params;
   parse: ParseOptions;
+  /**
+   * An existing vendor job to read instead of launching one (impact.com lists jobs that already
+   * ran). When set, the engine polls and downloads this job; `launch` is only called to relaunch
+   * it (e.g. a replay) if the adapter supports that.
+   */
+  adoptJobId?: string;
 }
 
 /** Written to state before polling starts, so that a restarted sync adopts the job. */
