@@ -1,0 +1,11 @@
+/** The impact.com sandbox: a deterministic local Partner Jobs API for tests, the demo and users. */
+export {
+  startImpactSandbox,
+  DEFAULT_ACCOUNT_SID,
+  DEFAULT_AUTH_TOKEN,
+  SANDBOX_REPORTS,
+  type ImpactSandbox,
+  type ImpactSandboxOptions,
+} from './server.js';
+export { JOB_TYPES, RESULT_COLUMNS, resultRows, type ImpactJobType, type ImpactJobStatus } from './jobs.js';
+export { actionsForDay, clicksForDay, performanceForDay, type ExportRow } from './dataset.js';

@@ -1,0 +1,360 @@
+/**
+ * The impact.com sandbox: a local, deterministic Partner Jobs API (the seed's OpenAPI paths) plus
+ * the Partner Reports API's ReportExport endpoint, and a second server standing in for the signed
+ * file host that a download without `Mode=Stream` redirects to. Both listen on 127.0.0.1 only.
+ *
+ * Behaviour worth knowing when reading tests:
+ * - Basic auth AccountSID:AuthToken on every API route (401 otherwise; 403 for another account's path).
+ * - CreatedAfter=D lists jobs created at or after D 00:00 UTC; CreatedBefore=D those before D 00:00 UTC.
+ * - Jobs progress QUEUED → RUNNING → COMPLETED by "touches" (status polls and download attempts).
+ * - Download: 200 file with Mode=Stream, else 302 to the file host; 202 + Job JSON while not finished;
+ *   410 once the result is older than the 90-day retention.
+ * - The clock starts a day behind the anchor; `advanceClock` reveals the jobs scheduled since.
+ */
+import type { ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
+import { renderFile, type RenderedFile, type SandboxFileFormat } from './files.js';
+import { buildCatalogue, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type SimJob } from './jobs.js';
+
+export const DEFAULT_ACCOUNT_SID = 'IRsandbox7Xk2PartnerAcct1';
+export const DEFAULT_AUTH_TOKEN = 'sandbox-auth-token-5f0c2e9b7d';
+const DAY_MS = 86_400_000;
+const RETENTION_MS = 90 * DAY_MS;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Reports the sandbox can export, and which rows they hold. */
+export const SANDBOX_REPORTS: Record<string, ResultKind> = {
+  mp_action_listing_fast: 'actions',
+  mp_performance_by_day: 'performance',
+};
+
+export interface ImpactSandboxOptions {
+  accountSid?: string;
+  authToken?: string;
+  /** The sandbox's "now" for building the catalogue; default the current time. */
+  anchor?: Date;
+  /** How far the clock starts behind the anchor; jobs scheduled in between appear on advanceClock. Default one day. */
+  initialLagMs?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  port?: number;
+  fileHostPort?: number;
+  interceptors?: SimInterceptor[];
+}
+
+export interface ImpactSandbox {
+  /** API base URL, e.g. http://127.0.0.1:40123 (use as the connector's base_url). */
+  url: string;
+  /** Base URL of the signed-file host that downloads are redirected to. */
+  fileHostUrl: string;
+  accountSid: string;
+  authToken: string;
+  /** Every API request received, in order. */
+  requests: RecordedRequest[];
+  /** Every request the file host received (to check that no Authorization header reached it). */
+  fileHostRequests: RecordedRequest[];
+  /** The sandbox's current time. */
+  now(): Date;
+  /** Moves the clock forward; jobs scheduled up to the new time become visible. */
+  advanceClock(ms: number): void;
+  /** Snapshot of every job visible now, as the API would return it. */
+  jobs(): Record<string, unknown>[];
+  /** Makes a job refuse replays with 403 (or accept them again). */
+  setRefuseReplay(jobId: string, refuse: boolean): void;
+  addInterceptor(interceptor: SimInterceptor): void;
+  close(): Promise<void>;
+}
+
+function impactError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { Status: 'ERROR', Message: message }, headers);
+}
+
+export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Promise<ImpactSandbox> {
+  const account = options.accountSid ?? DEFAULT_ACCOUNT_SID;
+  const token = options.authToken ?? DEFAULT_AUTH_TOKEN;
+  const anchorMs = (options.anchor ?? new Date()).getTime();
+  let clockMs = anchorMs - (options.initialLagMs ?? DAY_MS);
+  const jobs = buildCatalogue(account, anchorMs);
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  /** Report exports already queued, by their parameters: impact.com returns the same job for a repeat request. */
+  const exportCache = new Map<string, SimJob>();
+  /** Signed file tokens → file. */
+  const signed = new Map<string, { file: RenderedFile; expiresMs: number }>();
+  const expectedAuth = `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`;
+
+  const visible = (job: SimJob): boolean => job.createdMs <= clockMs;
+  const fileCache = new Map<string, RenderedFile>();
+  async function fileOf(job: SimJob): Promise<RenderedFile> {
+    const cached = fileCache.get(job.id);
+    if (cached) return cached;
+    const spec = job.result!;
+    const rows = resultRows(account, spec);
+    const file = await renderFile(rows, RESULT_COLUMNS[spec.kind], spec.format, `${job.type}_${job.id}`);
+    fileCache.set(job.id, file);
+    return file;
+  }
+
+  /** Records the moments a progressing job changes status, as the real API would. */
+  function touch(job: SimJob): void {
+    job.touches++;
+    const status = jobStatus(job);
+    if (status !== 'QUEUED' && job.startedMs === undefined) job.startedMs = clockMs;
+    if (status === 'COMPLETED' && job.completedMs === undefined) job.completedMs = clockMs;
+  }
+
+  /** Auth and account checks shared by every API route; true when it answered the request. */
+  function rejectUnauthorised(req: SimRequest, res: ServerResponse): boolean {
+    if (req.headers.authorization !== expectedAuth) {
+      impactError(res, 401, 'Authentication failed: check the AccountSID and AuthToken', { 'www-authenticate': 'Basic realm="impact.com"' });
+      return true;
+    }
+    if (req.params.AccountSID !== account) {
+      impactError(res, 403, 'The credentials are not authorised for this account');
+      return true;
+    }
+    return false;
+  }
+
+  function findJob(req: SimRequest, res: ServerResponse): SimJob | undefined {
+    const job = byId.get(req.params.JobId ?? '');
+    if (job === undefined || !visible(job)) {
+      impactError(res, 404, `Job ${req.params.JobId ?? ''} not found`);
+      return undefined;
+    }
+    return job;
+  }
+
+  function queryDate(req: SimRequest, res: ServerResponse, name: string): string | undefined | null {
+    const value = req.query.get(name);
+    if (value === null) return undefined;
+    if (!DATE_RE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+      impactError(res, 400, `${name} must be a date in YYYY-MM-DD format`);
+      return null;
+    }
+    return value;
+  }
+
+  function newJob(type: SimJob['type'], result: SimJob['result']): SimJob {
+    const job: SimJob = {
+      id: jobUuid(account, clockMs, `${type}|${byId.size}`),
+      type,
+      createdBy: account,
+      createdMs: clockMs,
+      replayable: true,
+      refuseReplay: false,
+      touches: 0,
+      touchesToRunning: 1,
+      touchesToCompleted: 2,
+      finalisingDownloads: 0,
+      replays: 0,
+      result,
+    };
+    jobs.push(job);
+    byId.set(job.id, job);
+    return job;
+  }
+
+  const api: SimServer = await startSimServer({
+    host: options.host,
+    port: options.port,
+    interceptors: options.interceptors,
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/Mediapartners/:AccountSID/Jobs',
+        handler: (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const after = queryDate(req, res, 'CreatedAfter');
+          if (after === null) return;
+          const before = queryDate(req, res, 'CreatedBefore');
+          if (before === null) return;
+          const from = after === undefined ? -Infinity : Date.parse(`${after}T00:00:00Z`);
+          const to = before === undefined ? Infinity : Date.parse(`${before}T00:00:00Z`);
+          const listed = jobs
+            .filter((j) => visible(j) && j.createdMs >= from && j.createdMs < to)
+            .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
+            .map((j) => jobJson(j, account));
+          sendJson(res, 200, { Jobs: listed });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/Mediapartners/:AccountSID/Jobs/:JobId',
+        handler: (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          touch(job);
+          sendJson(res, 200, jobJson(job, account));
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/Mediapartners/:AccountSID/Jobs/:JobId/Download',
+        handler: async (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          const mode = req.query.get('Mode');
+          if (mode !== null && mode !== 'Stream') {
+            impactError(res, 400, 'Mode must be Stream when given');
+            return;
+          }
+          const status = jobStatus(job);
+          touch(job);
+          if (status === 'FAILED' || status === 'CANCELLED' || status === 'ERROR') {
+            impactError(res, 404, `Job ${job.id} is ${status} and has no result`);
+            return;
+          }
+          if (status !== 'COMPLETED') {
+            sendJson(res, 202, jobJson(job, account));
+            return;
+          }
+          if (job.finalisingDownloads > 0) {
+            // The status already reads COMPLETED while the file is still being written: answer as the
+            // API does for an unfinished job, with the job's (in-progress) status.
+            job.finalisingDownloads--;
+            sendJson(res, 202, { ...jobJson(job, account), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
+            return;
+          }
+          if (job.completedMs !== undefined && clockMs - job.completedMs > RETENTION_MS) {
+            impactError(res, 410, `The result of job ${job.id} is older than 90 days and no longer available`);
+            return;
+          }
+          const file = await fileOf(job);
+          if (mode === 'Stream') {
+            sendFile(res, file);
+            return;
+          }
+          const tokenValue = randomBytes(12).toString('hex');
+          const expiresMs = Date.now() + 5 * 60_000;
+          signed.set(tokenValue, { file, expiresMs });
+          const location = `${files.url}/signed/${tokenValue}/${encodeURIComponent(file.fileName)}?Expires=${Math.floor(expiresMs / 1000)}&Signature=${randomBytes(16).toString('hex')}`;
+          res.writeHead(302, { location, 'content-length': 0 });
+          res.end();
+        },
+      },
+      {
+        method: 'PUT',
+        pattern: '/Mediapartners/:AccountSID/Jobs/:JobId/Replay',
+        handler: (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          const status = jobStatus(job);
+          const replayableState = status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+          if (!job.replayable || job.refuseReplay || !replayableState) {
+            impactError(res, 403, `Job ${job.id} is not in a replayable state or is not of a replayable type`);
+            return;
+          }
+          // Re-queued in place: the same job id runs again and produces a fresh result file.
+          job.finalStatus = undefined;
+          job.touches = 0;
+          job.touchesToRunning = 1;
+          job.touchesToCompleted = 2;
+          job.startedMs = undefined;
+          job.completedMs = undefined;
+          job.failedMs = undefined;
+          job.cancelledMs = undefined;
+          job.statusMessage = 'Queued for replay';
+          job.replays++;
+          fileCache.delete(job.id);
+          sendJson(res, 200, jobJson(job, account));
+        },
+      },
+      {
+        // Partner Reports API (not in the Jobs seed): schedules a report export as a job.
+        method: 'GET',
+        pattern: '/Mediapartners/:AccountSID/ReportExport/:Id',
+        handler: (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const kind = SANDBOX_REPORTS[req.params.Id ?? ''];
+          if (kind === undefined) {
+            impactError(res, 404, `No API-accessible report ${req.params.Id ?? ''}`);
+            return;
+          }
+          const start = queryDate(req, res, 'START_DATE');
+          if (start === null) return;
+          const end = queryDate(req, res, 'END_DATE');
+          if (end === null) return;
+          if (start === undefined || end === undefined || end < start) {
+            impactError(res, 400, 'START_DATE and END_DATE (YYYY-MM-DD, START_DATE <= END_DATE) are required');
+            return;
+          }
+          const format = (req.query.get('ResultFormat') ?? 'CSV').toUpperCase();
+          if (format !== 'CSV' && format !== 'JSON') {
+            impactError(res, 400, `ResultFormat ${format} is not supported by the sandbox (CSV, JSON)`);
+            return;
+          }
+          const programId = req.query.get('SUBAID') ?? undefined;
+          const key = `${req.params.Id}|${start}|${end}|${format}|${programId ?? ''}`;
+          let job = exportCache.get(key);
+          if (job === undefined) {
+            job = newJob('ApiReport', { kind, start, end, format: format as SandboxFileFormat, programId, seed: key });
+            exportCache.set(key, job);
+          }
+          const base = `/Mediapartners/${account}/Jobs/${job.id}`;
+          sendJson(res, 200, { Status: 'QUEUED', QueuedUri: base, ResultUri: `${base}/Download`, ReplayUri: `${base}/Replay` });
+        },
+      },
+    ],
+  });
+
+  const files: SimServer = await startSimServer({
+    host: options.host,
+    port: options.fileHostPort,
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/signed/:token/:name',
+        handler: (req, res) => {
+          const entry = signed.get(req.params.token ?? '');
+          const expires = Number(req.query.get('Expires'));
+          if (entry === undefined || !req.query.get('Signature') || Number.isNaN(expires) || Date.now() > entry.expiresMs) {
+            res.writeHead(403, { 'content-type': 'application/xml' });
+            res.end('<Error><Code>AccessDenied</Code><Message>Request has expired or the signature does not match</Message></Error>');
+            return;
+          }
+          sendFile(res, entry.file);
+        },
+      },
+    ],
+  });
+
+  return {
+    url: api.url,
+    fileHostUrl: files.url,
+    accountSid: account,
+    authToken: token,
+    requests: api.requests,
+    fileHostRequests: files.requests,
+    now: () => new Date(clockMs),
+    advanceClock: (ms) => {
+      clockMs += ms;
+    },
+    jobs: () =>
+      jobs
+        .filter(visible)
+        .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
+        .map((j) => jobJson(j, account)),
+    setRefuseReplay: (jobId, refuse) => {
+      const job = byId.get(jobId);
+      if (job) job.refuseReplay = refuse;
+    },
+    addInterceptor: (i) => api.addInterceptor(i),
+    close: async () => {
+      await Promise.all([api.close(), files.close()]);
+    },
+  };
+}
+
+function sendFile(res: ServerResponse, file: RenderedFile): void {
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'content-length': file.body.length,
+    'content-disposition': `attachment; filename="${file.fileName}"`,
+  });
+  res.end(file.body);
+}
+
