@@ -1,0 +1,397 @@
+/**
+ * The Addepar sandbox: a local, deterministic stand-in for a firm's Addepar API that follows
+ * the Jobs API documentation. It serves the test suite and the demo.
+ *
+ * - JSON:API bodies with `application/vnd.api+json`; Basic auth (API key:secret) or Bearer
+ *   (OAuth) plus the `Addepar-Firm` header on every call (401 / 403 otherwise).
+ * - POST /v1/jobs validates like the docs say (400 with errors[]); unknown portfolios end the job
+ *   as "Error Cancelled" with the 400 error object.
+ * - Status progression Queued → Waiting For Capacity → Picked Up → In Progress (25/50/75 %) →
+ *   Completed, by polls and/or sandbox time; a queue quota rejects excess jobs ("Rejected").
+ * - Download: 404 before completion, 200 with the file, or 303 to a second host (the "file host",
+ *   which records whether it was sent an Authorization header); 410 once the result expired.
+ * - DELETE → 204 and Cancel Requested / User Cancelled; GET /v1/jobs paginated with links.next.
+ * - GET /v1/portfolio/views/:id describes a saved view (columns and groupings).
+ */
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
+import { analyse, columnAttribute, groupingAttribute } from './analysis.js';
+import {
+  advance,
+  isActive,
+  jobIdFor,
+  jobResource,
+  requestCancel,
+  type JobErrorObject,
+  type JobFate,
+  type ProgressionOptions,
+  type SandboxJob,
+} from './jobs.js';
+import { CONTENT_TYPES, FILE_EXTENSIONS, renderResult } from './render.js';
+import { validateJobRequest, type JobPlan } from './requests.js';
+import { findView, SAVED_VIEWS, type SavedView } from './views.js';
+
+export const JSON_API = 'application/vnd.api+json';
+
+export interface SandboxFaults {
+  /** The next N jobs created end as "Rejected" (queue quota), whatever the quota. */
+  rejectNextJobs: number;
+  /** The next N jobs never finish: they stay "In Progress" at 50 %. */
+  stuckNextJobs: number;
+  /** The next N jobs end as "Failed" once picked up. */
+  failNextJobs: number;
+  /** The next N downloads of completed results answer 410 Gone, as if the result had expired. */
+  expireNextDownloads: number;
+}
+
+export interface AddeparSandboxOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** The firm id expected in the Addepar-Firm header. Default "1". */
+  firmId?: string;
+  apiKey?: string;
+  apiSecret?: string;
+  /** Accepted OAuth bearer tokens. */
+  bearerTokens?: string[];
+  /** Credentials are valid but the user lacks "API Access" / the PORTFOLIO scope: every call is 403. */
+  forbidden?: boolean;
+  progression?: Partial<ProgressionOptions>;
+  /** How long results stay downloadable after job creation. Default 24 h. */
+  retentionMs?: number;
+  /** Answer completed downloads with 303 to the file host instead of the bytes. */
+  redirectDownloads?: boolean;
+  /** Jobs that may be active at once; a job created beyond it is "Rejected". Default unlimited. */
+  queueQuota?: number;
+  /** Default page size of GET /v1/jobs. Default 500; at most 2000. */
+  defaultPageLimit?: number;
+  faults?: Partial<SandboxFaults>;
+  /** Extra interceptors on the API host (e.g. the framework's fault injector). */
+  interceptors?: SimInterceptor[];
+  /** Start of the sandbox clock (ms since epoch). Default: the real clock. */
+  startTime?: number;
+}
+
+export interface SandboxClock {
+  now(): number;
+  /** Moves the sandbox clock forward, e.g. past the result retention. */
+  advance(ms: number): void;
+}
+
+export interface AddeparSandbox {
+  /** API base URL, e.g. http://127.0.0.1:40123/api (what a firm's `https://<firm>.addepar.com/api` is). */
+  url: string;
+  /** Base URL of the second host that 303 downloads point to. */
+  fileHostUrl: string;
+  /** Every request the API host received. */
+  requests: RecordedRequest[];
+  /** Every request the file host received (check `headers.authorization` there). */
+  fileHostRequests: RecordedRequest[];
+  /** Jobs in creation order, live objects. */
+  jobs: SandboxJob[];
+  job(id: string): SandboxJob | undefined;
+  /** Mutable: set a count before a test step to inject the fault. */
+  faults: SandboxFaults;
+  clock: SandboxClock;
+  credentials: { firmId: string; apiKey: string; apiSecret: string; bearerToken: string };
+  /** Jobs created (POST /v1/jobs answered 202) whose parameters match, e.g. { portfolio_id: '101' }. */
+  launches(match?: Record<string, unknown>): SandboxJob[];
+  close(): Promise<void>;
+}
+
+function errorBody(status: number, title: string, detail: string): { errors: JobErrorObject[] } {
+  return { errors: [{ status: String(status), title, detail }] };
+}
+
+function sendApi(res: ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, body, { 'content-type': JSON_API });
+}
+
+function viewResource(v: SavedView): Record<string, unknown> {
+  return {
+    id: String(v.id),
+    type: 'portfolio_views',
+    attributes: {
+      display_name: v.displayName,
+      columns: v.columns.map((k) => {
+        const a = columnAttribute(k)!;
+        return { key: a.key, display_name: a.displayName, output_type: a.outputType };
+      }),
+      groupings: v.groupings.map((k) => {
+        const a = groupingAttribute(k)!;
+        return { key: a.key, display_name: a.displayName };
+      }),
+    },
+    links: { self: `/v1/portfolio/views/${v.id}` },
+  };
+}
+
+function matches(params: Record<string, unknown>, match: Record<string, unknown>): boolean {
+  return Object.entries(match).every(([k, v]) => JSON.stringify(params[k]) === JSON.stringify(v) || String(params[k]) === String(v));
+}
+
+export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): Promise<AddeparSandbox> {
+  const firmId = options.firmId ?? '1';
+  const apiKey = options.apiKey ?? 'sandbox-key';
+  const apiSecret = options.apiSecret ?? 'sandbox-secret';
+  const bearerTokens = options.bearerTokens ?? ['sandbox-oauth-token'];
+  const progression: ProgressionOptions = { pollsPerStage: 1, msPerStage: 0, ...options.progression };
+  const retentionMs = options.retentionMs ?? 24 * 3_600_000;
+  const defaultPageLimit = Math.min(2000, options.defaultPageLimit ?? 500);
+  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, ...options.faults };
+  let offset = options.startTime === undefined ? 0 : options.startTime - Date.now();
+  const clock: SandboxClock = { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+
+  const jobs: SandboxJob[] = [];
+  const plans = new Map<string, JobPlan>();
+  const fileTokens = new Map<string, string>();
+  let sequence = 0;
+  const expectedBasic = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
+
+  /** Answers 401/403 itself and returns false when the caller may not proceed. */
+  function authorised(req: SimRequest, res: ServerResponse): boolean {
+    const auth = req.headers.authorization;
+    const ok = auth === expectedBasic || (typeof auth === 'string' && auth.startsWith('Bearer ') && bearerTokens.includes(auth.slice(7)));
+    if (!ok) {
+      sendApi(res, 401, errorBody(401, 'Unauthorized', auth ? 'Invalid API key and secret or access token' : 'Authentication required'));
+      return false;
+    }
+    const firm = req.headers['addepar-firm'];
+    if (firm !== firmId) {
+      sendApi(res, 403, errorBody(403, 'Forbidden', firm ? `User does not have access to firm ${String(firm)}` : 'Missing Addepar-Firm header'));
+      return false;
+    }
+    if (options.forbidden) {
+      sendApi(res, 403, errorBody(403, 'Forbidden', 'User lacks API permission or has not granted the appropriate scope'));
+      return false;
+    }
+    return true;
+  }
+
+  function fateFor(plan: JobPlan): JobFate {
+    if (faults.rejectNextJobs > 0) {
+      faults.rejectNextJobs -= 1;
+      return { kind: 'reject' };
+    }
+    if (options.queueQuota !== undefined && jobs.filter(isActive).length >= options.queueQuota) return { kind: 'reject' };
+    if (plan.runError) return { kind: 'error', error: plan.runError };
+    if (faults.stuckNextJobs > 0) {
+      faults.stuckNextJobs -= 1;
+      return { kind: 'stuck' };
+    }
+    if (faults.failNextJobs > 0) {
+      faults.failNextJobs -= 1;
+      return { kind: 'fail' };
+    }
+    return { kind: 'complete' };
+  }
+
+  function refresh(job: SandboxJob): void {
+    advance(job, clock.now(), progression, retentionMs);
+  }
+
+  function findJob(req: SimRequest, res: ServerResponse): SandboxJob | undefined {
+    const job = jobs.find((j) => j.id === req.params.id);
+    if (!job) sendApi(res, 404, errorBody(404, 'Not Found', `Unable to locate job ${req.params.id ?? ''}`));
+    return job;
+  }
+
+  async function sendResult(job: SandboxJob, res: ServerResponse): Promise<void> {
+    const plan = plans.get(job.id)!;
+    const tree = analyse(plan.analysis);
+    const body = renderResult({ tree, columns: plan.analysis.columns, groupings: plan.analysis.groupings, dataType: plan.dataType }, plan.outputType);
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[plan.outputType],
+      'content-disposition': `attachment; filename="portfolio_data.${FILE_EXTENSIONS[plan.outputType]}"`,
+    });
+    await pipeline(body, res);
+  }
+
+  const fileHost: SimServer = await startSimServer({
+    host: options.host,
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/files/:token',
+        handler: async (req, res) => {
+          const jobId = fileTokens.get(req.params.token ?? '');
+          const job = jobId === undefined ? undefined : jobs.find((j) => j.id === jobId);
+          if (!job || req.query.get('signature') !== 'sandbox') {
+            sendJson(res, 404, errorBody(404, 'Not Found', 'No such file'));
+            return;
+          }
+          await sendResult(job, res);
+        },
+      },
+    ],
+  });
+
+  const api: SimServer = await startSimServer({
+    host: options.host,
+    port: options.port,
+    interceptors: options.interceptors,
+    routes: [
+      {
+        method: 'POST',
+        pattern: '/api/v1/jobs',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          let body: unknown;
+          try {
+            body = req.json();
+          } catch {
+            sendApi(res, 400, errorBody(400, 'Bad Request', 'Bad JSON: the body is not valid JSON'));
+            return;
+          }
+          const result = validateJobRequest(body);
+          if (!result.ok) {
+            sendApi(res, 400, { errors: result.errors });
+            return;
+          }
+          sequence += 1;
+          const fate = fateFor(result.plan);
+          const job: SandboxJob = {
+            id: jobIdFor(sequence),
+            jobType: result.plan.jobType,
+            parameters: result.plan.echo,
+            status: fate.kind === 'reject' ? 'Rejected' : 'Queued',
+            percentComplete: 0,
+            createdAt: clock.now(),
+            fate,
+            polls: 0,
+            downloads: 0,
+            cancelRequests: 0,
+            creatorId: '44',
+          };
+          if (fate.kind === 'reject') job.completedAt = job.createdAt;
+          jobs.push(job);
+          plans.set(job.id, result.plan);
+          sendApi(res, 202, { data: jobResource(job), included: [] });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/jobs',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          const limitRaw = req.query.get('page[limit]');
+          const limit = limitRaw === null ? defaultPageLimit : Number(limitRaw);
+          if (!Number.isInteger(limit) || limit < 1 || limit > 2000) {
+            sendApi(res, 400, errorBody(400, 'Bad Request', 'page[limit] must be an integer from 1 to 2000'));
+            return;
+          }
+          const after = req.query.get('page[after]');
+          let start = 0;
+          if (after !== null) {
+            const i = jobs.findIndex((j) => j.id === after);
+            if (i < 0) {
+              sendApi(res, 400, errorBody(400, 'Bad Request', `Invalid page[after]: ${after}`));
+              return;
+            }
+            start = i + 1;
+          }
+          const page = jobs.slice(start, start + limit);
+          page.forEach(refresh);
+          const more = start + limit < jobs.length;
+          const next = more ? `/v1/jobs?page%5Blimit%5D=${limit}&page%5Bafter%5D=${page[page.length - 1]!.id}` : null;
+          sendApi(res, 200, { data: page.map(jobResource), links: { next } });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/jobs/:id',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          job.polls += 1;
+          refresh(job);
+          sendApi(res, 200, { data: jobResource(job) });
+        },
+      },
+      {
+        method: 'DELETE',
+        pattern: '/api/v1/jobs/:id',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          refresh(job);
+          requestCancel(job, clock.now());
+          res.writeHead(204);
+          res.end();
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/jobs/:id/download',
+        handler: async (req, res) => {
+          if (!authorised(req, res)) return;
+          const job = findJob(req, res);
+          if (!job) return;
+          job.downloads += 1;
+          refresh(job);
+          if (job.status === 'Completed' && faults.expireNextDownloads > 0) {
+            faults.expireNextDownloads -= 1;
+            job.status = 'Timed Out';
+          }
+          if (job.status === 'Timed Out') {
+            sendApi(res, 410, errorBody(410, 'Gone', 'Job results have expired'));
+            return;
+          }
+          if (job.status !== 'Completed') {
+            sendApi(res, 404, errorBody(404, 'Not Found', 'Job has not completed or does not return any results'));
+            return;
+          }
+          if (options.redirectDownloads) {
+            const token = `${job.id}-${job.downloads}`;
+            fileTokens.set(token, job.id);
+            res.writeHead(303, { location: `${fileHost.url}/files/${token}?signature=sandbox`, 'content-length': 0 });
+            res.end();
+            return;
+          }
+          await sendResult(job, res);
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/portfolio/views',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          sendApi(res, 200, { data: SAVED_VIEWS.map(viewResource), links: { next: null } });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/portfolio/views/:id',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          const view = /^\d+$/.test(req.params.id ?? '') ? findView(Number(req.params.id)) : undefined;
+          if (!view) {
+            sendApi(res, 404, errorBody(404, 'Not Found', `Unable to locate view ${req.params.id ?? ''}`));
+            return;
+          }
+          sendApi(res, 200, { data: viewResource(view) });
+        },
+      },
+    ],
+  });
+
+  return {
+    url: `${api.url}/api`,
+    fileHostUrl: fileHost.url,
+    requests: api.requests,
+    fileHostRequests: fileHost.requests,
+    jobs,
+    job: (id) => jobs.find((j) => j.id === id),
+    faults,
+    clock,
+    credentials: { firmId, apiKey, apiSecret, bearerToken: bearerTokens[0] ?? '' },
+    launches: (match) => jobs.filter((j) => (match ? matches(j.parameters, match) : true)),
+    close: async () => {
+      await Promise.all([api.close(), fileHost.close()]);
+    },
+  };
+}
