@@ -1,0 +1,152 @@
+/**
+ * The Airbyte front end shared by every source-* executable:
+ *   spec | check --config F | discover --config F | read --config F --catalog F [--state F]
+ * stdout carries only Airbyte messages, one JSON object per line; console output is routed to
+ * LOG messages. Failures set process.exitCode (never process.exit while output is pending).
+ */
+import { Command, CommanderError } from 'commander';
+import { checkpointIntervalOf } from '../core/common-spec.js';
+import { readJsonFile } from '../core/config.js';
+import { failureTypeOf, messageOf, SystemError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { runRead } from '../core/read-loop.js';
+import type { Source } from '../core/source.js';
+import { emptyState, parseStateInput } from '../core/state.js';
+import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-catalog.js';
+import { AirbyteSink } from '../protocol/airbyte-sink.js';
+import { AirbyteWriter } from '../protocol/airbyte-writer.js';
+import { guardConsole } from '../protocol/console-guard.js';
+import { LineWriter } from '../protocol/line-writer.js';
+import { exitSoonIfStuck, handleInterrupts, loadConfigFile, logLevelFrom } from './cli-support.js';
+
+interface ConfigOptions {
+  config: string;
+  debug?: boolean;
+}
+
+interface ReadOptions extends ConfigOptions {
+  catalog: string;
+  state?: string;
+}
+
+export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<void> {
+  // A consumer that goes away (EPIPE) ends the sync: nobody would receive the records.
+  const stdoutGone = new AbortController();
+  const lines = new LineWriter(process.stdout, {
+    onBroken: (err) => stdoutGone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
+  });
+  const writer = new AirbyteWriter(lines);
+  let logger: Logger = writer.logger(logLevelFrom(undefined));
+  const restoreConsole = guardConsole({
+    debug: (m) => logger.debug(m),
+    info: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+    error: (m) => logger.error(m),
+  });
+  const useLevel = (debug: boolean | undefined): void => {
+    logger = writer.logger(logLevelFrom(debug));
+  };
+  const useMasker = writer.setMasker.bind(writer);
+
+  const program = new Command(source.name)
+    .description(`${source.name} ${source.version}: an Airbyte source (Airbyte protocol on stdout)`)
+    .version(source.version)
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('spec')
+    .description('Print the connector specification (SPEC message)')
+    .action(async () => {
+      const spec = source.spec();
+      await writer.message({
+        type: 'SPEC',
+        spec: { documentationUrl: spec.documentationUrl, connectionSpecification: spec.connectionSpecification },
+      });
+    });
+
+  program
+    .command('check')
+    .description('Validate the config and test the connection (CONNECTION_STATUS message)')
+    .requiredOption('--config <file>', 'config JSON file')
+    .option('--debug', 'emit DEBUG log messages')
+    .action(async (opts: ConfigOptions) => {
+      useLevel(opts.debug);
+      try {
+        const { config } = await loadConfigFile(source, opts.config, useMasker);
+        const result = await source.check(config, logger);
+        if (result.ok) await writer.connectionStatus('SUCCEEDED');
+        else await writer.connectionStatus('FAILED', result.message);
+      } catch (err) {
+        // Airbyte convention: a config problem is a FAILED status (exit 0); anything else is an error trace.
+        if (failureTypeOf(err) !== 'config_error') throw err;
+        logger.error(`Connection check failed: ${messageOf(err)}`);
+        await writer.connectionStatus('FAILED', messageOf(err));
+      }
+    });
+
+  program
+    .command('discover')
+    .description('List the streams this config offers (CATALOG message)')
+    .requiredOption('--config <file>', 'config JSON file')
+    .option('--debug', 'emit DEBUG log messages')
+    .action(async (opts: ConfigOptions) => {
+      useLevel(opts.debug);
+      const { config } = await loadConfigFile(source, opts.config, useMasker);
+      const streams = await source.streams(config, logger);
+      await writer.message({ type: 'CATALOG', catalog: airbyteCatalog(streams) });
+    });
+
+  program
+    .command('read')
+    .description('Read the streams of a configured catalog (RECORD, STATE, LOG and TRACE messages)')
+    .requiredOption('--config <file>', 'config JSON file')
+    .requiredOption('--catalog <file>', 'ConfiguredAirbyteCatalog JSON file')
+    .option('--state <file>', 'state JSON file from the previous sync (per-stream, GLOBAL or legacy)')
+    .option('--debug', 'emit DEBUG log messages')
+    .action(async (opts: ReadOptions) => {
+      useLevel(opts.debug);
+      const { config } = await loadConfigFile(source, opts.config, useMasker);
+      const rawCatalog = await readJsonFile(opts.catalog, 'catalog file');
+      const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
+      if (state.sharedState !== undefined) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
+      const offered = await source.streams(config, logger);
+      const selected = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
+      const interrupts = handleInterrupts((sig) => logger.warn(`Received ${sig}: stopping the sync`));
+      try {
+        const outcome = await runRead({
+          streams: selected,
+          previousState: state.streams,
+          checkpointInterval: checkpointIntervalOf(config),
+          logger,
+          signal: AbortSignal.any([interrupts.signal, stdoutGone.signal]),
+          sink: new AirbyteSink(writer),
+        });
+        logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
+        if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
+      } finally {
+        interrupts.dispose();
+        if (interrupts.exitCode() !== undefined) {
+          await writer.flush();
+          exitSoonIfStuck(interrupts.exitCode() ?? 1);
+        }
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed on stderr by commander.
+      process.exitCode = err.exitCode;
+    } else {
+      await writer.error(err instanceof Error ? err : new SystemError(messageOf(err)));
+      process.exitCode = 1;
+    }
+  } finally {
+    await writer.flush();
+    restoreConsole();
+    if (stdoutGone.signal.aborted && !process.exitCode) process.exitCode = 1;
+  }
+}
+

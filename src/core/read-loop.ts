@@ -1,0 +1,213 @@
+/**
+ * The protocol-agnostic sync: reads the selected streams one after another, in catalog order,
+ * and tells a ReadSink what happened. The Airbyte and Singer writers are sinks; they decide how
+ * each event looks on the wire. The loop owns the rules both protocols share:
+ * - a STATE is emitted only after every record it covers (events are forwarded in order);
+ * - a checkpoint every `checkpointInterval` records when the stream offers `checkpoint()`;
+ * - a final STATE per stream when it completes;
+ * - the first failure stops the sync (later streams are not started);
+ * - an aborted signal (SIGTERM/SIGINT) ends the current stream as interrupted.
+ */
+import { ConnectorError, TransientError, messageOf } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Row, Stream, StreamState, SyncMode } from './source.js';
+
+export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+/** Sink methods may return a promise when the consumer is slow; the loop awaits it (back-pressure). */
+export type MaybePromise = Promise<void> | void;
+
+export interface ReadSink {
+  streamStatus(stream: Stream, status: StreamStatus): MaybePromise;
+  records(stream: Stream, rows: Row[]): MaybePromise;
+  /** `recordCount`: records of this stream emitted since its previous STATE. */
+  state(stream: Stream, state: StreamState, recordCount: number): MaybePromise;
+  estimate(stream: Stream, estimate: { rowEstimate?: number; byteEstimate?: number }): MaybePromise;
+  /** The failure that stopped the sync; `stream` is undefined when it happened outside a stream. */
+  error(error: unknown, stream: Stream | undefined): MaybePromise;
+}
+
+export interface SelectedStream {
+  stream: Stream;
+  syncMode: SyncMode;
+}
+
+export interface ReadOptions {
+  streams: SelectedStream[];
+  /** Previous state per stream name. */
+  previousState: Map<string, StreamState>;
+  checkpointInterval: number;
+  logger: Logger;
+  signal: AbortSignal;
+  sink: ReadSink;
+  /** How long an interrupted stream gets to wind down (cancel its jobs) before the loop moves on. */
+  abortGraceMs?: number;
+}
+
+export interface ReadOutcome {
+  ok: boolean;
+  /** Records emitted over all streams. */
+  recordCount: number;
+  /** The error that stopped the sync, when !ok. */
+  error?: unknown;
+  failedStream?: string;
+}
+
+/** The state a stream receives: always for incremental, for full refresh only when resumable. */
+export function stateForRead(selected: SelectedStream, previous: Map<string, StreamState>): StreamState | undefined {
+  const { stream, syncMode } = selected;
+  if (syncMode === 'incremental' || stream.isResumable === true) return previous.get(stream.name);
+  return undefined;
+}
+
+export async function runRead(options: ReadOptions): Promise<ReadOutcome> {
+  const { streams, logger, signal } = options;
+  let recordCount = 0;
+  for (let i = 0; i < streams.length; i++) {
+    const selected = streams[i];
+    if (signal.aborted) {
+      const error = interruption(signal);
+      await options.sink.error(error, undefined);
+      return { ok: false, recordCount, error };
+    }
+    const result = await readOneStream(selected, options);
+    recordCount += result.recordCount;
+    if (!result.ok) {
+      const skipped = streams.slice(i + 1).map((s) => s.stream.name);
+      if (skipped.length > 0) {
+        logger.error(`Stopping the sync after the failure of stream "${selected.stream.name}"; not read: ${skipped.join(', ')}`);
+      }
+      return { ok: false, recordCount, error: result.error, failedStream: selected.stream.name };
+    }
+  }
+  return { ok: true, recordCount };
+}
+
+interface StreamResult {
+  ok: boolean;
+  recordCount: number;
+  error?: unknown;
+}
+
+async function readOneStream(selected: SelectedStream, options: ReadOptions): Promise<StreamResult> {
+  const { stream, syncMode } = selected;
+  const { sink, logger, signal } = options;
+  const previous = stateForRead(selected, options.previousState);
+  await sink.streamStatus(stream, 'STARTED');
+  logger.info(
+    `Reading stream "${stream.name}" (${syncMode}${previous === undefined ? ', no previous state' : ', from previous state'})`,
+  );
+
+  let total = 0;
+  let sinceState = 0;
+  let sinceCheckpoint = 0;
+  let running = false;
+  let lastState: StreamState | undefined = previous;
+  let lastEventWasState = false;
+  const iterator = stream.read({ syncMode, state: previous, logger, signal })[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (signal.aborted) throw interruption(signal);
+      const next = await nextOrAbort(iterator, signal);
+      if (next.done) break;
+      const event = next.value;
+      switch (event.type) {
+        case 'records': {
+          const n = event.records.length;
+          if (n === 0) break;
+          if (!running) {
+            running = true;
+            await sink.streamStatus(stream, 'RUNNING');
+          }
+          await sink.records(stream, event.records);
+          total += n;
+          sinceState += n;
+          sinceCheckpoint += n;
+          lastEventWasState = false;
+          if (stream.checkpoint !== undefined && sinceCheckpoint >= options.checkpointInterval) {
+            // read() is suspended at its yield here, which is when checkpoint() is valid.
+            lastState = stream.checkpoint();
+            await sink.state(stream, lastState, sinceState);
+            sinceState = 0;
+            sinceCheckpoint = 0;
+            lastEventWasState = true;
+          }
+          break;
+        }
+        case 'state':
+          lastState = event.state;
+          await sink.state(stream, event.state, sinceState);
+          sinceState = 0;
+          sinceCheckpoint = 0;
+          lastEventWasState = true;
+          break;
+        case 'estimate':
+          await sink.estimate(stream, { rowEstimate: event.rowEstimate, byteEstimate: event.byteEstimate });
+          break;
+      }
+    }
+    if (signal.aborted) throw interruption(signal);
+    // The final STATE: unless the stream just emitted one, snapshot it (checkpoint() after read()
+    // finished covers every record) or repeat the last known state so the platform sees the stream end.
+    if (!lastEventWasState) {
+      const finalState = stream.checkpoint?.() ?? lastState ?? {};
+      await sink.state(stream, finalState, sinceState);
+    }
+    await sink.streamStatus(stream, 'COMPLETE');
+    logger.info(`Stream "${stream.name}" complete: ${total} records`);
+    return { ok: true, recordCount: total };
+  } catch (err) {
+    const error = signal.aborted ? interruption(signal) : err;
+    await closeIterator(iterator, options.abortGraceMs ?? 10_000);
+    logger.error(`Stream "${stream.name}" failed after ${total} records: ${messageOf(error)}`);
+    await sink.streamStatus(stream, 'INCOMPLETE');
+    await sink.error(error, stream);
+    return { ok: false, recordCount: total, error };
+  }
+}
+
+/** The error an interrupted sync reports: the abort reason when it is a ConnectorError. */
+export function interruption(signal: AbortSignal): ConnectorError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ConnectorError) return reason;
+  return new TransientError('The sync was interrupted before it finished; the next sync resumes from the last state.');
+}
+
+/** Waits for the next event, but gives up as soon as the signal aborts (a stuck stream must not hang shutdown). */
+function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(interruption(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(interruption(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Lets the stream run its finally blocks (cancel jobs, close bodies), without waiting forever. */
+async function closeIterator<T>(iterator: AsyncIterator<T>, graceMs: number): Promise<void> {
+  if (iterator.return === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      iterator.return(undefined).then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Singer messages on stdout (SCHEMA, RECORD, STATE) as a ReadSink. The STATE value is the whole
+ * bookmark map (`{"bookmarks": {...}}`) because a Singer target persists only the latest STATE:
+ * streams not read in this sync keep the bookmarks they came in with.
+ */
+import type { ReadSink, StreamStatus } from '../core/read-loop.js';
+import { noSecrets, type SecretMasker } from '../core/secrets.js';
+import type { Row, Stream, StreamState } from '../core/source.js';
+import type { Logger } from '../core/logger.js';
+import type { LineWriter } from './line-writer.js';
+import { describeFailure } from './failure.js';
+import { maskDeep } from './mask.js';
+import { keyProperties, projectSchema, replicationKey, type SingerSelection } from './singer-catalog.js';
+import type { StderrLog } from './stderr-logger.js';
+
+export class SingerWriter {
+  private masker: SecretMasker = noSecrets;
+
+  constructor(private readonly lines: LineWriter) {}
+
+  setMasker(masker: SecretMasker): void {
+    this.masker = masker;
+  }
+
+  /** Non-record messages; masked like every other non-data line. */
+  message(msg: Record<string, unknown>): Promise<void> | undefined {
+    return this.lines.write(JSON.stringify(maskDeep(msg, this.masker)));
+  }
+
+  schema(stream: Stream, properties: string[] | undefined): Promise<void> | undefined {
+    const msg: Record<string, unknown> = {
+      type: 'SCHEMA',
+      stream: stream.name,
+      schema: projectSchema(stream.jsonSchema, properties),
+      key_properties: keyProperties(stream),
+    };
+    const key = replicationKey(stream);
+    if (key !== undefined) msg.bookmark_properties = [key];
+    return this.message(msg);
+  }
+
+  records(stream: string, rows: Row[], properties: string[] | undefined): Promise<void> | undefined {
+    const timeExtracted = new Date().toISOString();
+    const prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${timeExtracted}","record":`;
+    let wait: Promise<void> | undefined;
+    for (const row of rows) {
+      const data = properties === undefined ? row : pick(row, properties);
+      const p = this.lines.write(`${prefix}${JSON.stringify(data)}}`);
+      if (p !== undefined) wait = p;
+    }
+    return wait;
+  }
+
+  state(value: Record<string, unknown>): Promise<void> | undefined {
+    return this.message({ type: 'STATE', value });
+  }
+
+  flush(): Promise<void> {
+    return this.lines.flush();
+  }
+}
+
+function pick(row: Row, properties: string[]): Row {
+  const out: Row = {};
+  for (const p of properties) if (p in row) out[p] = row[p];
+  return out;
+}
+
+export class SingerSink implements ReadSink {
+  private readonly bookmarks: Record<string, StreamState>;
+  private readonly properties = new Map<string, string[] | undefined>();
+
+  constructor(
+    private readonly writer: SingerWriter,
+    private readonly log: StderrLog,
+    private readonly logger: Logger,
+    selections: SingerSelection[],
+    previous: Map<string, StreamState>,
+  ) {
+    this.bookmarks = Object.fromEntries(previous);
+    for (const s of selections) this.properties.set(s.stream.name, s.properties);
+  }
+
+  streamStatus(stream: Stream, status: StreamStatus): Promise<void> | undefined {
+    if (status === 'STARTED') return this.writer.schema(stream, this.properties.get(stream.name));
+    return undefined;
+  }
+
+  records(stream: Stream, rows: Row[]): Promise<void> | undefined {
+    return this.writer.records(stream.name, rows, this.properties.get(stream.name));
+  }
+
+  state(stream: Stream, state: StreamState): Promise<void> | undefined {
+    // An empty state (a finished full-table stream) leaves no bookmark behind.
+    if (Object.keys(state).length === 0) delete this.bookmarks[stream.name];
+    else this.bookmarks[stream.name] = state;
+    return this.writer.state({ bookmarks: this.bookmarks });
+  }
+
+  estimate(stream: Stream, estimate: { rowEstimate?: number; byteEstimate?: number }): void {
+    const parts = [];
+    if (estimate.rowEstimate !== undefined) parts.push(`${estimate.rowEstimate} rows`);
+    if (estimate.byteEstimate !== undefined) parts.push(`${estimate.byteEstimate} bytes`);
+    this.logger.info(`Stream "${stream.name}" estimate: ${parts.join(', ')}`);
+  }
+
+  error(error: unknown, stream: Stream | undefined): void {
+    const report = describeFailure(error, stream?.name);
+    this.log.line('ERROR', `${report.message} [${report.failureType}]`);
+    if (report.internalMessage !== report.message) this.log.line('ERROR', report.internalMessage);
+    if (report.stackTrace !== undefined) this.log.line('DEBUG', report.stackTrace);
+  }
+}
