@@ -1,0 +1,156 @@
+/**
+ * Reading one cell's text as a number, boolean, date or date-time, the way vendor exports write them.
+ * Shared by the row typer (casting) and schema inference (guessing), so anything inference calls a
+ * number the typer can also cast. Every function returns undefined when the text is not of that kind.
+ *
+ * Numbers: plain JSON/JS decimals ("-12.5", "1e6"); thousands separators ("1,234.56"; the comma is
+ * always a thousands separator, the dot always the decimal point); currency symbols or ISO codes
+ * before or after ("$1,234.56", "-$5.00", "$-5.00", "USD 1,234.56", "1,234.56 EUR"); accounting
+ * negatives ("(1,234.56)"); percent strings become the fraction they denote: "12.34%" → 0.1234,
+ * which is also the value a spreadsheet stores behind a percent-formatted cell (Addepar returns,
+ * e.g. time_weighted_return, are fractions in its JSON output), so CSV, XLSX and JSON agree.
+ */
+
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FORMATTED_NUMBER =
+  /^([+-])?\s*(?:[A-Z]{3}\s*|[$€£¥]\s*)?([+-])?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(?:[A-Z]{3}|[$€£¥])?\s*(%)?$/;
+
+export function parseNumberText(text: string): number | undefined {
+  if (PLAIN_NUMBER.test(text)) return Number(text);
+  return parseFormattedNumber(text);
+}
+
+function parseFormattedNumber(text: string): number | undefined {
+  let s = text.trim().replace(/\u2212/g, '-');
+  if (s === '') return undefined;
+  let negative = false;
+  if (s.length > 2 && s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
+    negative = true;
+    s = s.slice(1, -1).trim();
+  }
+  const m = FORMATTED_NUMBER.exec(s);
+  if (m === null) return undefined;
+  const [, outerSign, innerSign, digits, exponent, percent] = m;
+  if (outerSign !== undefined && innerSign !== undefined) return undefined;
+  const sign = outerSign ?? innerSign;
+  if (negative && sign !== undefined) return undefined;
+  if (sign === '-') negative = true;
+  // Shift the decimal point in the text (not by dividing) so "12.34%" is exactly the double nearest 0.1234.
+  const exp = (exponent === undefined ? 0 : Number(exponent)) - (percent === undefined ? 0 : 2);
+  const value = Number(`${digits.replace(/,/g, '')}e${exp}`);
+  if (!Number.isFinite(value)) return undefined;
+  return negative ? -value : value;
+}
+
+/** True for integer text that must stay text: leading zeros ("00123") or more digits than a double holds. */
+export function looksLikeIdentifierDigits(text: string): boolean {
+  const s = text.trim();
+  return /^[+-]?\d+$/.test(s) && ((s.length > 1 && /^[+-]?0\d/.test(s)) || s.replace(/^[+-]/, '').length > 15);
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true, false: false, yes: true, no: false, y: true, n: false, t: true, f: false, '1': true, '0': false,
+};
+
+export function parseBooleanText(text: string): boolean | undefined {
+  return BOOLEAN_WORDS[text.trim().toLowerCase()];
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+const SLASHED_ISO_DATE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*([Zz]|[+-]\d{2}:?\d{2})?$/;
+const US_DATE_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$/;
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d <= daysInMonth;
+}
+
+function dateString(y: number, m: number, d: number): string | undefined {
+  return validDate(y, m, d) ? `${pad(y, 4)}-${pad(m)}-${pad(d)}` : undefined;
+}
+
+/** "YYYY-MM-DD", "YYYY/M/D", "MM/DD/YYYY" (US order) or the date part of an ISO date-time → "YYYY-MM-DD". */
+export function parseDateText(text: string): string | undefined {
+  const s = text.trim();
+  let m = ISO_DATE.exec(s);
+  if (m !== null) return dateString(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = US_DATE.exec(s);
+  if (m !== null) return dateString(Number(m[3]), Number(m[1]), Number(m[2]));
+  m = SLASHED_ISO_DATE.exec(s);
+  if (m !== null) return dateString(Number(m[1]), Number(m[2]), Number(m[3]));
+  const dt = parseDateTimeParts(s);
+  return dt === undefined ? undefined : dt.date;
+}
+
+interface DateTimeParts {
+  date: string;
+  /** "HH:MM:SS[.fff]" */
+  time: string;
+  /** "Z" or "+HH:MM"; undefined when the text had no zone. */
+  zone?: string;
+}
+
+function parseDateTimeParts(s: string): DateTimeParts | undefined {
+  let m = ISO_DATE_TIME.exec(s);
+  if (m !== null) {
+    const date = dateString(Number(m[1]), Number(m[2]), Number(m[3]));
+    const [hh, mm, ss] = [Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6])];
+    if (date === undefined || hh > 23 || mm > 59 || ss > 60) return undefined;
+    let zone = m[8];
+    if (zone !== undefined) {
+      zone = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+    }
+    return { date, time: `${pad(hh)}:${pad(mm)}:${pad(ss)}${m[7] ?? ''}`, zone };
+  }
+  m = US_DATE_TIME.exec(s);
+  if (m !== null) {
+    const date = dateString(Number(m[3]), Number(m[1]), Number(m[2]));
+    let hh = Number(m[4]);
+    const [mm, ss] = [Number(m[5]), m[6] === undefined ? 0 : Number(m[6])];
+    const meridiem = m[7]?.toUpperCase();
+    if (meridiem !== undefined) {
+      if (hh < 1 || hh > 12) return undefined;
+      hh = (hh % 12) + (meridiem === 'PM' ? 12 : 0);
+    }
+    if (date === undefined || hh > 23 || mm > 59 || ss > 59) return undefined;
+    return { date, time: `${pad(hh)}:${pad(mm)}:${pad(ss)}` };
+  }
+  return undefined;
+}
+
+/**
+ * An ISO/RFC 3339 date-time, "YYYY-MM-DD HH:MM[:SS]", US "MM/DD/YYYY HH:MM[:SS] [AM|PM]", or a bare
+ * date (midnight) → "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)". Text without a zone is taken as UTC:
+ * exports write wall-clock times without zones, and JSON Schema date-time requires one.
+ */
+export function parseDateTimeText(text: string): string | undefined {
+  const s = text.trim();
+  const parts = parseDateTimeParts(s);
+  if (parts !== undefined) return `${parts.date}T${parts.time}${parts.zone ?? 'Z'}`;
+  const date = parseDateText(s);
+  return date === undefined ? undefined : `${date}T00:00:00Z`;
+}
+
+/** True when the text carries a time of day (so inference says date-time rather than date). */
+export function hasTimeOfDay(text: string): boolean {
+  return parseDateTimeParts(text.trim()) !== undefined;
+}
+
+/**
+ * A spreadsheet date (exceljs gives wall-clock time as a UTC Date) as ISO text: "YYYY-MM-DD" at
+ * midnight, else "YYYY-MM-DDTHH:MM:SS.sssZ".
+ */
+export function excelDateToIso(d: Date): string | undefined {
+  const t = d.getTime();
+  if (Number.isNaN(t)) return undefined;
+  const iso = d.toISOString();
+  return t % 86_400_000 === 0 ? iso.slice(0, 10) : iso;
+}

@@ -1,0 +1,179 @@
+/**
+ * CSV and TSV result files → raw rows, streaming, with papaparse's core parser fed chunk by chunk.
+ *
+ * Policy:
+ * - The first non-blank record is the header; names are deduplicated (dedupeHeaderNames).
+ * - Quoting is RFC 4180 for both CSV and TSV (a field may be quoted with '"', quotes doubled inside;
+ *   quoted fields may hold delimiters, quotes, CR and LF). A UTF-8 BOM is dropped.
+ * - Line endings: LF, CRLF or CR, detected from the first line; a stray CR before LF is dropped.
+ * - Blank lines (anywhere, including trailing ones) are skipped; in a one-column file that also
+ *   drops rows whose only cell is empty.
+ * - Ragged rows fail with a FileFormatError naming the data row and both field counts: a short or
+ *   long row means the columns no longer line up, and guessing would load wrong data silently.
+ * - Broken quoting (text after a closing quote, or a quote never closed) fails naming the row.
+ *   A quoted field still open after MAX_OPEN_RECORD_CHARS characters fails early instead of
+ *   buffering the rest of the file.
+ * - Cell values stay strings ("" for empty); the row typer casts them.
+ *
+ * Why the core Parser instead of Papa.parse(stream): feeding it ourselves lets the async generator
+ * pull one chunk at a time (real back-pressure), batch rows without a callback per row, and report
+ * errors with our own row numbers.
+ */
+import Papa from 'papaparse';
+import type { RawRow } from './types.js';
+import { FileFormatError } from './errors.js';
+import { dedupeHeaderNames } from './normalise.js';
+
+export interface DelimitedOptions {
+  delimiter: ',' | '\t';
+  fileName: string;
+  batchSize: number;
+}
+
+/** Parse at least this many characters per call: amortises per-call cost over small network chunks. */
+const MIN_PARSE_CHARS = 64 * 1024;
+/** An unfinished record longer than this is a broken quote, not data. */
+export const MAX_OPEN_RECORD_CHARS = 16 * 1024 * 1024;
+
+interface PapaError {
+  code: string;
+  message: string;
+  row?: number;
+}
+
+interface PapaResult {
+  data: string[][];
+  errors: PapaError[];
+  meta: { cursor: number };
+}
+
+export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: DelimitedOptions): AsyncGenerator<RawRow[]> {
+  const { fileName, batchSize, delimiter } = options;
+  const decoder = new TextDecoder('utf-8');
+  let parser: Papa.Parser | undefined;
+  let stripCarriageReturn = false;
+  let carry = '';
+  let pending = '';
+  let started = false;
+  let header: string[] | undefined;
+  let makeRow: ((fields: string[]) => RawRow) | undefined;
+  let dataRows = 0;
+  let batch: RawRow[] = [];
+
+  const handleRecord = (fields: string[]): void => {
+    if (fields.length === 1 && fields[0] === '') return; // blank line
+    if (stripCarriageReturn) {
+      const last = fields[fields.length - 1];
+      if (last.charCodeAt(last.length - 1) === 13) fields[fields.length - 1] = last.slice(0, -1);
+    }
+    if (header === undefined) {
+      header = dedupeHeaderNames(fields);
+      makeRow = rowFactory(header);
+      return;
+    }
+    dataRows++;
+    if (fields.length !== header.length) {
+      throw new FileFormatError(
+        fileName,
+        `has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${header.length}`,
+        { row: dataRows },
+      );
+    }
+    batch.push(makeRow!(fields));
+  };
+
+  const parse = (input: string, final: boolean): void => {
+    const result = parser!.parse(input, 0, !final) as PapaResult;
+    const records = result.data;
+    let firstError: PapaError | undefined;
+    for (const e of result.errors) {
+      // In a non-final parse, errors on the unfinished last record are re-evaluated with more input.
+      if (e.row !== undefined && (final || e.row < records.length) && (firstError === undefined || e.row < firstError.row!)) {
+        firstError = e;
+      }
+    }
+    const stopAt = firstError === undefined ? records.length : firstError.row!;
+    for (let i = 0; i < stopAt; i++) handleRecord(records[i]);
+    if (firstError !== undefined) {
+      const what = firstError.code === 'MissingQuotes' ? 'a quoted field is never closed' : 'a quoted field has text after its closing quote';
+      throw new FileFormatError(fileName, `malformed ${delimiter === ',' ? 'CSV' : 'TSV'}: ${what}`, {
+        row: header === undefined ? undefined : dataRows + 1,
+        internalMessage: firstError.message,
+      });
+    }
+    carry = final ? '' : input.slice(result.meta.cursor);
+  };
+
+  const start = (text: string, final: boolean): boolean => {
+    const lf = text.indexOf('\n');
+    let newline: '\n' | '\r\n' | '\r';
+    if (lf > 0 && text.charCodeAt(lf - 1) === 13) newline = '\r\n';
+    else if (lf >= 0) newline = '\n';
+    else if (text.includes('\r')) newline = '\r';
+    else if (final) newline = '\n';
+    else return false; // the first line is not complete yet
+    stripCarriageReturn = newline === '\n';
+    parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
+    return true;
+  };
+
+  for await (const chunk of chunks) {
+    let text = decoder.decode(chunk, { stream: true });
+    if (!started && text.length > 0) {
+      started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    pending += text;
+    if (parser === undefined && !start(pending, false)) {
+      if (pending.length > MAX_OPEN_RECORD_CHARS) {
+        throw new FileFormatError(fileName, `header row is longer than ${MAX_OPEN_RECORD_CHARS} characters`);
+      }
+      continue;
+    }
+    // Re-parsing an open record costs its length again; waiting for as much new text keeps the total linear.
+    if (pending.length < MIN_PARSE_CHARS || pending.length < carry.length) continue;
+    parse(carry + pending, false);
+    pending = '';
+    if (carry.length > MAX_OPEN_RECORD_CHARS) {
+      throw new FileFormatError(
+        fileName,
+        `a record is still open after ${MAX_OPEN_RECORD_CHARS} characters (an unclosed quote?)`,
+        { row: header === undefined ? undefined : dataRows + 1 },
+      );
+    }
+    while (batch.length >= batchSize) {
+      const full = batch.length === batchSize ? batch : batch.slice(0, batchSize);
+      batch = batch.length === batchSize ? [] : batch.slice(batchSize);
+      yield full;
+    }
+  }
+  let rest = decoder.decode();
+  if (!started && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+  pending += rest;
+  if (parser === undefined) start(pending, true);
+  parse(carry + pending, true);
+  pending = '';
+  for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+}
+
+/**
+ * Builds rows as plain objects with one fixed shape per file. Keys are defined, not assigned, so a
+ * hostile header such as "__proto__" becomes an ordinary property instead of replacing the prototype.
+ */
+function rowFactory(keys: readonly string[]): (fields: string[]) => RawRow {
+  const n = keys.length;
+  if (!keys.includes('__proto__')) {
+    return (fields) => {
+      const row: RawRow = {};
+      for (let i = 0; i < n; i++) row[keys[i]] = fields[i];
+      return row;
+    };
+  }
+  return (fields) => {
+    const row: RawRow = {};
+    for (let i = 0; i < n; i++) {
+      Object.defineProperty(row, keys[i], { value: fields[i], enumerable: true, writable: true, configurable: true });
+    }
+    return row;
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Casting raw rows to the stream's JSON Schema.
+ *
+ * Column → property: a raw key maps to the property whose `x-original-name` equals it, else to the
+ * property named normaliseColumnName(key). Keys that match no property are kept, with their raw value
+ * (empty string → null), under their normalised name — so unexpected vendor columns still arrive
+ * and stay warehouse-safe. Names are claimed first-come-first-served (normalise.ts), so two raw keys
+ * never land on one property.
+ *
+ * Casting by the property's non-null type(s), tried in the order listed (string last):
+ * - empty cells ("" or whitespace-only for non-string types, null, undefined) → null, always;
+ * - integer / number: numbers as they are (an integer must be whole); text via parseNumberText
+ *   (thousands separators, currency, accounting negatives; "12.5%" → 0.125);
+ * - boolean: true/false, yes/no, y/n, t/f, 1/0 (any case), and the numbers 1/0;
+ * - string with format date → "YYYY-MM-DD"; format date-time → RFC 3339 (zone-less text is UTC);
+ *   spreadsheet Date objects → ISO text;
+ * - string: text as is; numbers and booleans as their JSON text; objects as JSON text;
+ * - object / array: values of that kind; text holding that JSON kind is parsed;
+ * - no type: the value as is.
+ * A cell that fits none: policy 'fail' → FileFormatError naming file, row, column and value;
+ * policy 'null' → null and castFailures + 1 (the caller logs the count once per file).
+ */
+import type { JsonSchema } from '../core/json-schema.js';
+import { nonNullTypes } from '../core/json-schema.js';
+import type { RawRow, Row, TypingOptions } from './types.js';
+import { FileFormatError, describeValue } from './errors.js';
+import { ColumnNameAllocator, normaliseColumnName } from './normalise.js';
+import { excelDateToIso, parseBooleanText, parseDateText, parseDateTimeText, parseNumberText } from './cells.js';
+import { setOwn } from './json-values.js';
+
+export interface RowTyper {
+  /** @param rowNumber 1-based data row, used in errors. */
+  type(row: RawRow, rowNumber: number): Row;
+  readonly castFailures: number;
+}
+
+/** Returned by a caster when the value does not fit. */
+const NO_FIT: unique symbol = Symbol('no fit');
+type Caster = (value: unknown) => unknown;
+
+interface ColumnPlan {
+  outKey: string;
+  cast: Caster;
+}
+
+export function createRowTyper(options: TypingOptions): RowTyper {
+  const { schema, onCastError, fileName } = options;
+  const properties = schema.properties ?? {};
+  const byOriginalName = new Map<string, string>();
+  for (const [prop, propSchema] of Object.entries(properties)) {
+    const original = propSchema['x-original-name'];
+    if (typeof original === 'string') byOriginalName.set(original, prop);
+  }
+  const allocator = new ColumnNameAllocator();
+  const plans = new Map<string, ColumnPlan>();
+  let castFailures = 0;
+
+  const planFor = (rawKey: string): ColumnPlan => {
+    let outKey = byOriginalName.get(rawKey);
+    if (outKey === undefined || allocator.isTaken(outKey)) {
+      outKey = allocator.claim(normaliseColumnName(rawKey));
+    } else {
+      allocator.reserve(outKey);
+    }
+    const propSchema = Object.prototype.hasOwnProperty.call(properties, outKey) ? properties[outKey] : undefined;
+    const plan = { outKey, cast: propSchema === undefined ? keepRaw : casterFor(propSchema) };
+    plans.set(rawKey, plan);
+    return plan;
+  };
+
+  return {
+    get castFailures() {
+      return castFailures;
+    },
+    type(raw: RawRow, rowNumber: number): Row {
+      const out: Row = {};
+      for (const rawKey in raw) {
+        const plan = plans.get(rawKey) ?? planFor(rawKey);
+        const value = raw[rawKey];
+        let cast = plan.cast(value);
+        if (cast === NO_FIT) {
+          if (onCastError === 'fail') {
+            throw new FileFormatError(
+              fileName,
+              `cannot cast ${describeValue(value)} to ${describeType(properties[plan.outKey])}`,
+              { row: rowNumber, column: rawKey },
+            );
+          }
+          castFailures++;
+          cast = null;
+        }
+        if (plan.outKey === '__proto__') setOwn(out, plan.outKey, cast);
+        else out[plan.outKey] = cast;
+      }
+      return out;
+    },
+  };
+}
+
+function describeType(schema: JsonSchema | undefined): string {
+  if (schema === undefined) return 'its type';
+  const types = nonNullTypes(schema);
+  const base = types.length === 0 ? 'any' : types.join(' or ');
+  return schema.format === undefined ? base : `${base} (${schema.format})`;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === '';
+}
+
+const keepRaw: Caster = (value) => (isEmpty(value) ? null : value);
+
+/** Builds the caster for one property schema; exported for tests and inference round-trips. */
+export function casterFor(schema: JsonSchema): Caster {
+  const types = nonNullTypes(schema);
+  if (types.length === 0) return keepRaw;
+  const ordered = [...types.filter((t) => t !== 'string'), ...types.filter((t) => t === 'string')];
+  const casters: Caster[] = ordered.map((t) => {
+    switch (t) {
+      case 'integer':
+        return castInteger;
+      case 'number':
+        return castNumber;
+      case 'boolean':
+        return castBoolean;
+      case 'object':
+        return castObject;
+      case 'array':
+        return castArray;
+      case 'string':
+        return schema.format === 'date' ? castDate : schema.format === 'date-time' ? castDateTime : castString;
+      default:
+        return () => NO_FIT;
+    }
+  });
+  if (casters.length === 1) {
+    const only = casters[0];
+    return (value) => (isEmpty(value) ? null : only(value));
+  }
+  return (value) => {
+    if (isEmpty(value)) return null;
+    for (const cast of casters) {
+      const result = cast(value);
+      if (result !== NO_FIT) return result;
+    }
+    return NO_FIT;
+  };
+}
+
+function blank(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() === '';
+}
+
+function castNumber(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : NO_FIT;
+  if (typeof value === 'string') {
+    if (blank(value)) return null;
+    return parseNumberText(value) ?? NO_FIT;
+  }
+  return NO_FIT;
+}
+
+function castInteger(value: unknown): unknown {
+  const n = castNumber(value);
+  if (typeof n === 'number') return Number.isInteger(n) ? n : NO_FIT;
+  return n;
+}
+
+function castBoolean(value: unknown): unknown {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value === 1 ? true : value === 0 ? false : NO_FIT;
+  if (typeof value === 'string') {
+    if (blank(value)) return null;
+    return parseBooleanText(value) ?? NO_FIT;
+  }
+  return NO_FIT;
+}
+
+function castDate(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (blank(value)) return null;
+    return parseDateText(value) ?? NO_FIT;
+  }
+  if (value instanceof Date) {
+    const iso = excelDateToIso(value);
+    return iso === undefined ? NO_FIT : iso.slice(0, 10);
+  }
+  return NO_FIT;
+}
+
+function castDateTime(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (blank(value)) return null;
+    return parseDateTimeText(value) ?? NO_FIT;
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? NO_FIT : value.toISOString();
+  return NO_FIT;
+}
+
+function castString(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'object':
+      if (value instanceof Date) return excelDateToIso(value) ?? NO_FIT;
+      return JSON.stringify(value);
+    default:
+      return NO_FIT;
+  }
+}
+
+function castObject(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) return value;
+  if (typeof value === 'string' && value.trim().startsWith('{')) return parseJsonCell(value, false);
+  return NO_FIT;
+}
+
+function castArray(value: unknown): unknown {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) return parseJsonCell(value, true);
+  return NO_FIT;
+}
+
+/** One cell's JSON text (bounded by the cell, never a file). */
+function parseJsonCell(text: string, wantArray: boolean): unknown {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) === wantArray && parsed !== null && typeof parsed === 'object' ? parsed : NO_FIT;
+  } catch {
+    return NO_FIT;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * XLSX result files → raw rows with exceljs's streaming WorkbookReader (the workbook is never loaded
+ * whole; exceljs parks a worksheet in a temp file only when the zip stores it before the shared strings).
+ *
+ * Policy:
+ * - Sheet: `sheetName` when given (a missing sheet is an error listing the sheets seen), else the
+ *   first sheet in workbook order.
+ * - Header row: among the first HEADER_SCAN_ROWS non-blank rows, the first whose non-empty cells are
+ *   all text and number at least half of the widest row's; so title rows ("Portfolio report",
+ *   often merged across the table) and blank leading rows are skipped. Rows above it are dropped.
+ * - Columns span the header's first to last non-empty cell; empty header cells become `column_<n>`
+ *   (n = the sheet column number), duplicates are deduplicated (dedupeHeaderNames). A value outside
+ *   the header's span is kept under `column_<n>` rather than dropped.
+ * - Values: numbers as numbers, text as text (rich text joined), booleans, dates as ISO text
+ *   ("YYYY-MM-DD" at midnight, else "YYYY-MM-DDTHH:MM:SS.sssZ"; Excel wall-clock time read as UTC),
+ *   formulas as their cached result, hyperlinks as their text, error values (#N/A...) and empty
+ *   cells as null. Merged ranges hold their value in the top-left cell only; the others are null.
+ * - Blank rows are skipped.
+ */
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { RawRow } from './types.js';
+import { ConnectorError } from '../core/errors.js';
+import { FileFormatError } from './errors.js';
+import { dedupeHeaderNames } from './normalise.js';
+import { excelDateToIso } from './cells.js';
+import { setOwn } from './json-values.js';
+
+export interface XlsxOptions {
+  fileName: string;
+  sheetName?: string;
+  batchSize: number;
+}
+
+export const HEADER_SCAN_ROWS = 10;
+
+/** A sheet row as sparse cells: index = sheet column number (1-based). */
+type SheetCells = unknown[];
+
+export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: XlsxOptions): AsyncGenerator<RawRow[]> {
+  const { fileName, sheetName, batchSize } = options;
+  let sourceError: unknown;
+  const source = Readable.from(recordErrors(chunks, (err) => (sourceError = err)), { objectMode: false });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+    sharedStrings: 'cache',
+    styles: 'cache', // needed to tell dates from numbers
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  const seenSheets: string[] = [];
+  let found = false;
+  try {
+    for await (const worksheet of reader) {
+      const name = (worksheet as unknown as { name?: string }).name ?? '';
+      seenSheets.push(name);
+      if (!isWantedSheet(reader, name, sheetName, seenSheets.length === 1)) continue;
+      found = true;
+      yield* sheetRows(worksheet as unknown as AsyncIterable<ExcelJS.Row>, batchSize);
+      break;
+    }
+  } catch (err) {
+    if (sourceError !== undefined) throw sourceError;
+    if (err instanceof ConnectorError) throw err;
+    throw new FileFormatError(fileName, `cannot read XLSX (corrupt or truncated file?): ${(err as Error).message}`, {
+      cause: err,
+    });
+  } finally {
+    source.destroy();
+  }
+  if (sourceError !== undefined) throw sourceError;
+  if (!found) {
+    throw new FileFormatError(
+      fileName,
+      sheetName === undefined
+        ? 'XLSX workbook has no worksheet'
+        : `XLSX workbook has no sheet named ${JSON.stringify(sheetName)} (sheets: ${seenSheets.map((s) => JSON.stringify(s)).join(', ') || 'none'})`,
+    );
+  }
+}
+
+async function* recordErrors(chunks: AsyncIterable<Buffer>, onError: (err: unknown) => void): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    onError(err);
+    throw err;
+  }
+}
+
+function isWantedSheet(reader: unknown, name: string, wanted: string | undefined, isFirstSeen: boolean): boolean {
+  if (wanted !== undefined) return name === wanted;
+  // exceljs keeps workbook.xml's sheet list (workbook order) on the reader's model; it is internal, hence the cast.
+  const sheets = (reader as { model?: { sheets?: { name?: string }[] } }).model?.sheets;
+  const first = sheets?.[0]?.name;
+  return first === undefined ? isFirstSeen : name === first;
+}
+
+async function* sheetRows(rows: AsyncIterable<ExcelJS.Row>, batchSize: number): AsyncGenerator<RawRow[]> {
+  const scan: SheetCells[] = [];
+  let layout: Layout | undefined;
+  let batch: RawRow[] = [];
+  for await (const row of rows) {
+    const cells = cellsOf(row);
+    if (cells === undefined) continue;
+    if (layout === undefined) {
+      scan.push(cells);
+      if (scan.length < HEADER_SCAN_ROWS) continue;
+      layout = chooseHeader(scan);
+      for (const r of scan.splice(0)) if (r !== layout.headerCells) batch.push(layout.toRow(r));
+    } else {
+      batch.push(layout.toRow(cells));
+    }
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (layout === undefined && scan.length > 0) {
+    layout = chooseHeader(scan);
+    for (const r of scan) if (r !== layout.headerCells) batch.push(layout.toRow(r));
+  }
+  for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+}
+
+/** The row's cell values by column number, converted; undefined for a blank row. */
+function cellsOf(row: ExcelJS.Row): SheetCells | undefined {
+  const values = row.values as unknown[];
+  let any = false;
+  const cells: SheetCells = [];
+  for (let col = 1; col < values.length; col++) {
+    const v = cellValue(values[col]);
+    if (v !== null) {
+      cells[col] = v;
+      any = true;
+    }
+  }
+  return any ? cells : undefined;
+}
+
+/** exceljs cell value → raw value. */
+export function cellValue(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'object': {
+      if (v instanceof Date) return excelDateToIso(v) ?? null;
+      const o = v as Record<string, unknown>;
+      if (Array.isArray(o.richText)) return (o.richText as { text?: string }[]).map((r) => r.text ?? '').join('');
+      if ('formula' in o || 'sharedFormula' in o) return cellValue(o.result);
+      if ('error' in o) return null;
+      if (typeof o.text === 'string') return o.text;
+      if (typeof o.text === 'object') return cellValue(o.text);
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+interface Layout {
+  headerCells: SheetCells;
+  toRow(cells: SheetCells): RawRow;
+}
+
+function nonEmptyBefore(cells: SheetCells, col: number): boolean {
+  for (let c = 1; c < col && c < cells.length; c++) if (cells[c] !== undefined) return true;
+  return false;
+}
+
+function nonEmptyCount(cells: SheetCells): number {
+  let n = 0;
+  for (const c of cells) if (c !== undefined) n++;
+  return n;
+}
+
+function chooseHeader(scan: SheetCells[]): Layout {
+  const widest = Math.max(...scan.map(nonEmptyCount));
+  const header =
+    scan.find((cells) => {
+      const filled = cells.filter((c) => c !== undefined);
+      return filled.length * 2 >= widest && filled.every((c) => typeof c === 'string');
+    }) ?? scan[0];
+  let first = Infinity;
+  let last = 0;
+  header.forEach((c, col) => {
+    if (c !== undefined) {
+      first = Math.min(first, col);
+      last = Math.max(last, col);
+    }
+  });
+  const rawNames: string[] = [];
+  for (let col = first; col <= last; col++) {
+    const c = header[col];
+    rawNames.push(c === undefined || String(c).trim() === '' ? `column_${col}` : String(c));
+  }
+  const names = dedupeHeaderNames(rawNames);
+  const extraName = (col: number): string => {
+    const base = `column_${col}`;
+    let name = base;
+    for (let n = 2; names.includes(name); n++) name = `${base}_${n}`;
+    return name;
+  };
+  return {
+    headerCells: header,
+    toRow(cells) {
+      const row: RawRow = {};
+      for (let i = 0; i < names.length; i++) {
+        const v = cells[first + i];
+        setOwn(row, names[i], v === undefined ? null : v);
+      }
+      if (cells.length > last + 1 || nonEmptyBefore(cells, first)) {
+        cells.forEach((v, col) => {
+          if (v !== undefined && (col < first || col > last)) setOwn(row, extraName(col), v);
+        });
+      }
+      return row;
+    },
+  };
+}
