@@ -1,0 +1,368 @@
+/**
+ * The vendor-neutral job engine: turns "launch job → poll → download → parse" into a resumable
+ * record stream. Vendors supply an adapter (their endpoints and statuses), the slices to run
+ * and how rows become records; the engine owns ordering, concurrency, timeouts, relaunches,
+ * download retries and the state that lets a killed sync continue the same jobs.
+ *
+ * Ordering and state: slices are processed strictly in the order planned. Up to
+ * maxConcurrentJobs slices are launched ahead (the vendor runs them while we wait for the head);
+ * every launch is followed by a `state` event carrying the job id, before any polling, so a
+ * restarted sync adopts the job instead of launching a duplicate. `emitted` counts the result rows
+ * of the current job already yielded; a resumed or re-downloaded job skips that many rows.
+ */
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { ConfigError, ConnectorError, SystemError, TransientError, messageOf } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ReadRequest, Row, Stream, StreamEvent, StreamInfo } from '../core/source.js';
+import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
+import { PollBackoff } from './poll-backoff.js';
+import { JobProgress } from './progress.js';
+import { cloneState, readJobStreamState } from './state.js';
+import type { InflightJob, JobAdapter, JobSlice, JobState, JobStatus, JobStreamState } from './types.js';
+
+export interface JobEngineSettings {
+  /** Jobs launched ahead and running at once (≥1). */
+  maxConcurrentJobs: number;
+  /** First poll delay. */
+  pollIntervalMs: number;
+  /** Backoff cap (the poll delay grows ×1.5 with jitter). */
+  maxPollIntervalMs: number;
+  /** From launch; Addepar's own limit is 4 h. */
+  jobTimeoutMs: number;
+  /** Launches per slice on timeout/transient failure before failing with transient_error. */
+  maxAttempts: number;
+  /** Re-downloads of a result after a truncated/reset body. */
+  downloadRetries: number;
+  /** Results older than this (from launchedAt) are treated as expired → relaunch. */
+  resultRetentionMs?: number;
+}
+
+export interface RecordContext {
+  jobId: string;
+  /** 1-based number, within the job's result, of the first row of the batch (header not counted). */
+  firstRowNumber: number;
+}
+
+export interface JobStreamOptions<P> {
+  /** name, schema, keys, cursor. */
+  info: StreamInfo;
+  adapter: JobAdapter<P>;
+  planSlices(previous: JobStreamState | undefined): JobSlice<P>[] | Promise<JobSlice<P>[]>;
+  toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
+  /** Default: parseResult from src/formats/index.js. */
+  parse?(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
+  engine: JobEngineSettings;
+}
+
+const KNOWN_STATES = new Set<JobState>(['pending', 'running', 'completed', 'failed', 'cancelled', 'expired']);
+
+/**
+ * The default parser, loaded on first use: the formats module pulls in exceljs, which streams
+ * with their own parser (and unit tests of the engine) should not pay for.
+ */
+async function* defaultParse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]> {
+  const { parseResult } = await import('../formats/index.js');
+  yield* parseResult(body, options);
+}
+
+/** True when the error, or any error it wraps, says that trying again may work. */
+function isTransientFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e instanceof ConnectorError && e.failureType === 'transient_error') return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+/** Counts bytes flowing from the download to the parser, for progress lines. */
+function countingStream(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
+/** Per-slice bookkeeping of one read. */
+interface SliceRun<P> {
+  slice: JobSlice<P>;
+  /** Launches (or adoptions) of this slice in this read; bounded by maxAttempts. */
+  attempts: number;
+  /** When this read first launched or adopted the slice; bounds capacity refusals. */
+  firstStartedAt?: number;
+}
+
+export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
+  const settings = validateSettings(options.engine);
+  const parse = options.parse ?? defaultParse;
+  let current: JobStreamState = { partitions: {}, inflight: {} };
+
+  async function* read(request: ReadRequest): AsyncGenerator<StreamEvent> {
+    const { logger, signal } = request;
+    const previous = readJobStreamState(request.state, logger);
+    current = { ...(previous ? cloneState(previous) : {}), partitions: { ...previous?.partitions }, inflight: {} };
+    const slices = await options.planSlices(previous ? cloneState(previous) : undefined);
+    const runs = planRuns(slices, previous, logger);
+    const launchedHere = new Set<string>();
+    const snapshot = (): StreamEvent => ({ type: 'state', state: cloneState(current) });
+
+    const launch = async (run: SliceRun<P>, why: string): Promise<void> => {
+      const { jobId } = await options.adapter.launch(run.slice.params, signal);
+      launchedHere.add(jobId);
+      run.firstStartedAt ??= Date.now();
+      current.inflight[run.slice.key] = { jobId, launchedAt: new Date().toISOString(), emitted: 0 };
+      logger.info(`${options.info.name}: launched job ${jobId} for slice ${run.slice.key}${why}`);
+    };
+
+    try {
+      for (let head = 0; head < runs.length; head++) {
+        // Keep the launch window full: the vendor works on these while we wait for the head.
+        for (let i = head; i < Math.min(runs.length, head + settings.maxConcurrentJobs); i++) {
+          const run = runs[i]!;
+          if (current.inflight[run.slice.key] !== undefined) continue;
+          if (run.slice.adoptJobId !== undefined) {
+            current.inflight[run.slice.key] = { jobId: run.slice.adoptJobId, launchedAt: new Date().toISOString(), emitted: 0 };
+            run.attempts++;
+            run.firstStartedAt ??= Date.now();
+            logger.info(`${options.info.name}: reading existing job ${run.slice.adoptJobId} for slice ${run.slice.key}`);
+          } else {
+            run.attempts++;
+            await launch(run, '');
+          }
+          yield snapshot();
+        }
+        yield* runSlice(runs[head]!, request, launch, snapshot);
+        const { slice } = runs[head]!;
+        current.partitions[slice.partition] = { cursor: slice.cursor };
+        delete current.inflight[slice.key];
+        yield snapshot();
+      }
+    } catch (err) {
+      if (signal.aborted) {
+        // Jobs this run launched and did not finish would otherwise keep the vendor busy; jobs
+        // adopted from state are left alone (another attempt may still want them).
+        const unfinished = Object.values(current.inflight).map((j) => j.jobId).filter((id) => launchedHere.has(id));
+        for (const id of unfinished) await cancelJob(id, logger);
+      }
+      throw err;
+    }
+  }
+
+  async function cancelJob(jobId: string, logger: Logger): Promise<void> {
+    if (!options.adapter.cancel) return;
+    try {
+      await options.adapter.cancel(jobId);
+      logger.info(`${options.info.name}: cancelled job ${jobId}`);
+    } catch (err) {
+      logger.warn(`${options.info.name}: could not cancel job ${jobId}: ${messageOf(err)}`);
+    }
+  }
+
+  /** Which planned slices resume a job from the previous state, and which previous jobs are dropped. */
+  function planRuns(slices: JobSlice<P>[], previous: JobStreamState | undefined, logger: Logger): SliceRun<P>[] {
+    const seen = new Set<string>();
+    for (const s of slices) {
+      if (seen.has(s.key)) throw new SystemError(`Stream ${options.info.name} planned slice ${s.key} twice`);
+      seen.add(s.key);
+    }
+    for (const [key, job] of Object.entries(previous?.inflight ?? {})) {
+      if (seen.has(key)) {
+        current.inflight[key] = { ...job };
+        logger.info(`${options.info.name}: resuming job ${job.jobId} for slice ${key} (${job.emitted} rows already emitted)`);
+      } else {
+        logger.info(`${options.info.name}: dropping job ${job.jobId} of slice ${key} from state: the slice is no longer planned`);
+      }
+    }
+    return slices.map((slice) => ({ slice, attempts: current.inflight[slice.key] ? 1 : 0 }));
+  }
+
+  /** Polls, downloads and emits the head slice, relaunching its job when the rules allow. */
+  async function* runSlice(
+    run: SliceRun<P>,
+    request: ReadRequest,
+    launch: (run: SliceRun<P>, why: string) => Promise<void>,
+    snapshot: () => StreamEvent,
+  ): AsyncGenerator<StreamEvent> {
+    const { logger, signal } = request;
+    const { slice } = run;
+    const job = (): InflightJob => current.inflight[slice.key]!;
+    const poll = new PollBackoff(settings.pollIntervalMs, settings.maxPollIntervalMs);
+    let progress = new JobProgress(logger, `${options.info.name} job ${job().jobId} (slice ${slice.key})`);
+    let downloadFailures = 0;
+    run.firstStartedAt ??= Date.now();
+
+    /** Replaces the slice's job; `countsAttempt` false only for capacity refusals. */
+    async function relaunch(reason: string, countsAttempt: boolean): Promise<void> {
+      const old = job();
+      if (countsAttempt && run.attempts >= settings.maxAttempts) {
+        throw new TransientError(
+          `Job ${old.jobId} for slice ${slice.key} of stream ${options.info.name} ${reason}; giving up after ${run.attempts} attempt(s)`,
+        );
+      }
+      if (old.emitted > 0) {
+        logger.warn(
+          `${options.info.name}: slice ${slice.key}: ${old.emitted} records of job ${old.jobId} were already emitted; the new job's result is emitted in full, so they repeat (deduplicate by primary key)`,
+        );
+      }
+      // Capacity refusals ("try again later") do not use up the attempts meant for real failures.
+      if (countsAttempt) run.attempts++;
+      await launch(run, ` (relaunch: job ${old.jobId} ${reason})`);
+      poll.reset();
+      downloadFailures = 0;
+      progress = new JobProgress(logger, `${options.info.name} job ${job().jobId} (slice ${slice.key})`);
+    }
+
+    const retention = settings.resultRetentionMs;
+    if (retention !== undefined && Date.now() - Date.parse(job().launchedAt) > retention) {
+      logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} is older than the result retention; relaunching`);
+      await relaunch('outlived the result retention', true);
+      yield snapshot();
+    }
+
+    for (;;) {
+      const status = await options.adapter.status(job().jobId, signal);
+      checkStatus(status, job().jobId);
+      progress.status(status);
+      let relaunchReason: string | undefined;
+      let countsAttempt = true;
+      switch (status.state) {
+        case 'pending':
+        case 'running': {
+          const age = Date.now() - Date.parse(job().launchedAt);
+          if (age <= settings.jobTimeoutMs) {
+            await sleepFor(poll.nextDelayMs(), signal);
+            continue;
+          }
+          logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} still ${status.vendorStatus} after ${Math.round(age / 1000)} s; cancelling`);
+          await cancelJob(job().jobId, logger);
+          relaunchReason = `did not finish within ${settings.jobTimeoutMs} ms`;
+          break;
+        }
+        case 'failed':
+          if (status.failure === 'config') {
+            throw new ConfigError(`Job ${job().jobId} for slice ${slice.key} of stream ${options.info.name} failed: ${status.message ?? status.vendorStatus}`);
+          }
+          if (status.failure === 'relaunch') {
+            if (Date.now() - run.firstStartedAt! > settings.jobTimeoutMs) {
+              throw new TransientError(`The vendor kept refusing jobs for slice ${slice.key} of stream ${options.info.name}: ${status.message ?? status.vendorStatus}`);
+            }
+            await sleepFor(poll.nextDelayMs(), signal);
+            countsAttempt = false;
+          }
+          relaunchReason = `failed (${status.vendorStatus}${status.message ? `: ${status.message}` : ''})`;
+          break;
+        case 'cancelled':
+          relaunchReason = `was cancelled (${status.vendorStatus})`;
+          break;
+        case 'expired':
+          relaunchReason = 'result expired';
+          logger.warn(`${options.info.name}: the result of job ${job().jobId} for slice ${slice.key} expired; relaunching`);
+          break;
+        case 'completed': {
+          const outcome = await options.adapter.download(job().jobId, signal);
+          if (outcome.kind === 'not_ready') {
+            await sleepFor(poll.nextDelayMs(), signal);
+            continue;
+          }
+          if (outcome.kind === 'expired') {
+            logger.warn(`${options.info.name}: the result of job ${job().jobId} for slice ${slice.key} expired; relaunching`);
+            relaunchReason = 'result expired';
+            break;
+          }
+          try {
+            yield* emitResult(outcome.body, run, progress);
+            progress.done();
+            return;
+          } catch (err) {
+            if (signal.aborted || !isTransientFailure(err) || downloadFailures >= settings.downloadRetries) throw err;
+            downloadFailures++;
+            logger.warn(
+              `${options.info.name}: download of job ${job().jobId} broke off after ${job().emitted} rows (${messageOf(err)}); downloading again (${downloadFailures}/${settings.downloadRetries}), skipping the rows already emitted`,
+            );
+            await sleepFor(poll.nextDelayMs(), signal);
+            continue;
+          }
+        }
+      }
+      await relaunch(relaunchReason, countsAttempt);
+      yield snapshot();
+    }
+  }
+
+  /** Parses one download of the job's result and yields its records, skipping rows already emitted. */
+  async function* emitResult(body: ResultBody, run: SliceRun<P>, progress: JobProgress): AsyncGenerator<StreamEvent> {
+    const job = current.inflight[run.slice.key]!;
+    const skip = job.emitted;
+    const counted = countingStream((n) => (progress.bytes += n));
+    // pipeline forwards a download error (truncation, reset) into the stream the parser reads.
+    pipeline(body.stream, counted, () => undefined);
+    let rowIndex = 0;
+    try {
+      for await (const rows of parse({ ...body, stream: counted }, run.slice.parse)) {
+        const batchStart = rowIndex;
+        rowIndex += rows.length;
+        if (rowIndex <= skip) continue;
+        const fresh = batchStart < skip ? rows.slice(skip - batchStart) : rows;
+        const firstRowNumber = Math.max(batchStart, skip) + 1;
+        const records = options.toRecords(fresh, run.slice, { jobId: job.jobId, firstRowNumber });
+        // Counted before the yield: the read loop may checkpoint while we are suspended there.
+        job.emitted += fresh.length;
+        progress.records += records.length;
+        if (records.length > 0) yield { type: 'records', records };
+        progress.transfer();
+      }
+    } finally {
+      body.stream.destroy();
+      counted.destroy();
+    }
+    if (rowIndex < skip) {
+      throw new SystemError(
+        `The result of job ${job.jobId} for slice ${run.slice.key} has ${rowIndex} rows, but ${skip} were already emitted from it; the vendor changed a finished result`,
+      );
+    }
+  }
+
+  return {
+    ...options.info,
+    read,
+    checkpoint: () => cloneState(current),
+  };
+}
+
+function checkStatus(status: JobStatus, jobId: string): void {
+  if (!KNOWN_STATES.has(status.state)) {
+    throw new SystemError(`Job ${jobId} reported a status jobtap cannot handle: ${JSON.stringify(status.vendorStatus)} (mapped to ${JSON.stringify(status.state)})`);
+  }
+}
+
+function validateSettings(s: JobEngineSettings): JobEngineSettings {
+  const positive = (name: keyof JobEngineSettings, min: number): void => {
+    const v = s[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ConfigError(`Job engine setting ${name} must be a number ≥ ${min}, got ${String(v)}`);
+  };
+  positive('maxConcurrentJobs', 1);
+  positive('pollIntervalMs', 1);
+  positive('maxPollIntervalMs', 1);
+  positive('jobTimeoutMs', 1);
+  positive('maxAttempts', 1);
+  positive('downloadRetries', 0);
+  if (s.resultRetentionMs !== undefined) positive('resultRetentionMs', 1);
+  return { ...s, maxConcurrentJobs: Math.floor(s.maxConcurrentJobs), maxPollIntervalMs: Math.max(s.pollIntervalMs, s.maxPollIntervalMs) };
+}
+
+function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (): void => reject(signal.reason instanceof Error ? signal.reason : new TransientError('Sync interrupted'));
+    if (signal.aborted) return fail();
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      fail();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
