@@ -1,0 +1,200 @@
+/**
+ * Addepar portfolio results → records.
+ *
+ * Every record of a view or query export has the same frame, whatever the output type:
+ *   portfolio_type, portfolio_id, window_start, window_end   where the row comes from
+ *   path      node names from the total down, joined with " / " ("Total", "Total / Equity", ...)
+ *   depth     0 for the total, 1 for the first grouping level, ...
+ *   name      the node's own name
+ *   grouping  the grouping attribute key of the node's level (null for the total)
+ *   entity_id the node's Addepar entity id (JSON results only; tabular exports do not carry it)
+ * followed by one field per column, typed by the stream schema.
+ * Primary key: portfolio_id + window_start + window_end + path — the same row re-read in a later
+ * sync (lookback, relaunch, resume) has the same key.
+ *
+ * JSON results arrive flattened by the formats module (`_path`, `_depth`, `_name`, `_grouping`,
+ * `_entity_id` + column keys). CSV/TSV/XLSX results have one column per grouping level (display
+ * name of the grouping; ancestors repeated, deeper levels blank; the total row says "Total" in
+ * the first level) and the columns under their display names.
+ */
+import type { JsonSchema } from '../../core/json-schema.js';
+import type { Row } from '../../core/source.js';
+import { createRowTyper, normaliseColumnName } from '../../formats/index.js';
+import { ColumnNameAllocator } from '../../formats/normalise.js';
+import type { RawRow } from '../../formats/types.js';
+import type { DateWindow } from '../../jobs/windows.js';
+
+export const PATH_SEPARATOR = ' / ';
+export const TOTAL_NAME = 'Total';
+
+/** Record fields that frame every row; column fields never take these names. */
+export const FRAME_FIELDS = ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'path', 'depth', 'name', 'grouping', 'entity_id'] as const;
+
+export const PRIMARY_KEY: string[][] = [['portfolio_id'], ['window_start'], ['window_end'], ['path']];
+export const CURSOR_FIELD = ['window_end'];
+
+export type FieldType = 'number' | 'integer' | 'string' | 'date' | 'boolean';
+
+export interface ColumnField {
+  /** Record field name (normalised, unique). */
+  field: string;
+  type: FieldType;
+  /** Column attribute key: the name in JSON results. */
+  key: string;
+  /** Header in CSV/TSV/XLSX results. */
+  displayName: string;
+}
+
+export interface ResultShape {
+  columns: ColumnField[];
+  groupings: { key: string; displayName: string }[];
+}
+
+export interface SliceContext {
+  portfolioType: string;
+  portfolioId: number;
+  window: DateWindow;
+}
+
+function fieldSchema(type: FieldType, extra: JsonSchema = {}): JsonSchema {
+  switch (type) {
+    case 'date':
+      return { type: ['null', 'string'], format: 'date', ...extra };
+    default:
+      return { type: ['null', type], ...extra };
+  }
+}
+
+/** Assigns unique record field names to columns, never colliding with the frame fields. */
+export function allocateFields<T>(items: T[], wanted: (item: T) => string): string[] {
+  const allocator = new ColumnNameAllocator();
+  for (const f of FRAME_FIELDS) allocator.reserve(f);
+  return items.map((item) => allocator.claim(normaliseColumnName(wanted(item))));
+}
+
+/** The stream's JSON Schema. */
+export function recordSchema(shape: ResultShape, title: string): JsonSchema {
+  const properties: Record<string, JsonSchema> = {
+    portfolio_type: { type: 'string', description: 'Addepar portfolio type of the job.' },
+    portfolio_id: { type: 'integer', description: 'Addepar portfolio id of the job.' },
+    window_start: { type: 'string', format: 'date', description: 'First day of the date window (start_date of the job).' },
+    window_end: { type: 'string', format: 'date', description: 'Last day of the date window (end_date of the job); the cursor.' },
+    path: { type: 'string', description: 'Node names from the total down, joined with " / ".' },
+    depth: { type: 'integer', minimum: 0, description: '0 for the total, 1 for the first grouping level, ...' },
+    name: { type: 'string', description: "The node's name." },
+    grouping: { type: ['null', 'string'], description: 'Grouping attribute key of the level (null for the total).' },
+    entity_id: { type: ['null', 'integer'], description: 'Addepar entity id of the node (JSON results only).' },
+  };
+  for (const c of shape.columns) {
+    properties[c.field] = fieldSchema(c.type, { 'x-original-name': c.displayName, 'x-addepar-key': c.key });
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title,
+    type: 'object',
+    additionalProperties: true,
+    required: ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'path', 'depth', 'name'],
+    properties,
+  };
+}
+
+/** The schema handed to the row typer: only the columns, under their record field names. */
+function typingSchema(shape: ResultShape): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const c of shape.columns) properties[c.field] = fieldSchema(c.type, { 'x-original-name': c.field });
+  return { type: 'object', properties };
+}
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return String(v).trim();
+}
+
+function entityIdOf(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v.trim())) return Number(v.trim());
+  return null;
+}
+
+interface Frame {
+  path: string;
+  depth: number;
+  name: string;
+  grouping: string | null;
+  entity_id: number | null;
+  /** Column values under their record field names, not yet typed. */
+  values: Record<string, unknown>;
+}
+
+function treeFrame(raw: RawRow, shape: ResultShape): Frame {
+  const values: Record<string, unknown> = {};
+  for (const c of shape.columns) values[c.field] = raw[c.key] ?? null;
+  const depth = typeof raw._depth === 'number' ? raw._depth : Number(raw._depth ?? 0);
+  return {
+    path: text(raw._path),
+    depth,
+    name: text(raw._name),
+    grouping: raw._grouping === null || raw._grouping === undefined ? null : String(raw._grouping),
+    entity_id: entityIdOf(raw._entity_id),
+    values,
+  };
+}
+
+function tabularFrame(raw: RawRow, shape: ResultShape): Frame {
+  const levels = shape.groupings.map((g) => text(raw[g.displayName]));
+  let depth = 0;
+  while (depth < levels.length && levels[depth] !== '') depth++;
+  const isTotal = depth <= 1 && levels[0] === TOTAL_NAME && levels.slice(1).every((l) => l === '');
+  if (isTotal) depth = 0;
+  const names = levels.slice(0, depth);
+  const values: Record<string, unknown> = {};
+  for (const c of shape.columns) values[c.field] = raw[c.displayName] ?? null;
+  return {
+    path: [TOTAL_NAME, ...names].join(PATH_SEPARATOR),
+    depth,
+    name: depth === 0 ? TOTAL_NAME : names[depth - 1]!,
+    grouping: depth === 0 ? null : shape.groupings[depth - 1]!.key,
+    entity_id: null,
+    values,
+  };
+}
+
+export interface RecordBuilder {
+  toRecords(rows: RawRow[], context: SliceContext, job: { jobId: string; firstRowNumber: number }): Row[];
+}
+
+/**
+ * Builds records from raw rows of one export. `layout` says which of the two result shapes the
+ * export produces; a row typer is kept per job (its file name appears in cast errors).
+ */
+export function createRecordBuilder(shape: ResultShape, layout: 'tree' | 'tabular', onCastError: 'fail' | 'null'): RecordBuilder {
+  const schema = typingSchema(shape);
+  const typers = new Map<string, ReturnType<typeof createRowTyper>>();
+  const frameOf = layout === 'tree' ? treeFrame : tabularFrame;
+  return {
+    toRecords(rows, context, job) {
+      let typer = typers.get(job.jobId);
+      if (!typer) {
+        typers.clear();
+        typer = createRowTyper({ schema, onCastError, fileName: `Addepar job ${job.jobId} result` });
+        typers.set(job.jobId, typer);
+      }
+      return rows.map((raw, i) => {
+        const frame = frameOf(raw, shape);
+        const typed = typer.type(frame.values, job.firstRowNumber + i);
+        return {
+          portfolio_type: context.portfolioType,
+          portfolio_id: context.portfolioId,
+          window_start: context.window.start,
+          window_end: context.window.end,
+          path: frame.path,
+          depth: frame.depth,
+          name: frame.name,
+          grouping: frame.grouping,
+          entity_id: frame.entity_id,
+          ...typed,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The Addepar source: portfolio view and portfolio query exports, run as Addepar jobs, as
+ * incremental typed streams, plus the `jobs` stream. Driven by both front ends
+ * (source-addepar for Airbyte, tap-addepar for Singer).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, messageOf } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { CheckResult, ConnectorSpec, Source, Stream } from '../../core/source.js';
+import { HttpError } from '../../http/client.js';
+import { AddeparApi, createAddeparHttpClient, explainAuthFailure } from './api.js';
+import { addeparConnectionSpecification, resolveConfig, type AddeparConfig, type ResolvedConfig } from './config.js';
+import { queryExportStream, viewExportStream } from './export-stream.js';
+import { createJobsStream } from './jobs-stream.js';
+import { queryShape, viewShape } from './shapes.js';
+
+export type { AddeparConfig } from './config.js';
+
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'jobtap' && typeof pkg.version === 'string') return pkg.version;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return '0.0.0';
+}
+
+function connect(config: AddeparConfig, logger: Logger): { resolved: ResolvedConfig; api: AddeparApi } {
+  const resolved = resolveConfig(config);
+  const api = new AddeparApi(createAddeparHttpClient(resolved, logger), resolved, logger);
+  return { resolved, api };
+}
+
+async function viewStreams(resolved: ResolvedConfig, api: AddeparApi): Promise<Stream[]> {
+  const streams: Stream[] = [];
+  for (const view of resolved.views) {
+    const definition = await api.viewDefinition(view.view_id);
+    if (!definition) {
+      throw new ConfigError(`View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).`);
+    }
+    streams.push(viewExportStream(view, viewShape(definition), api, resolved));
+  }
+  return streams;
+}
+
+export const addeparSource: Source<AddeparConfig> = {
+  name: 'source-addepar',
+  tapName: 'tap-addepar',
+  version: packageVersion(),
+
+  spec(): ConnectorSpec {
+    return {
+      documentationUrl: 'https://developers.addepar.com/docs/jobs',
+      connectionSpecification: addeparConnectionSpecification,
+    };
+  },
+
+  async check(config: AddeparConfig, logger: Logger): Promise<CheckResult> {
+    try {
+      const { resolved, api } = connect(config, logger);
+      // The cheapest call that proves credentials, firm and API permission: one job of the list.
+      for await (const page of api.listJobs(1)) {
+        void page;
+        break;
+      }
+      for (const view of resolved.views) {
+        if (!(await api.viewDefinition(view.view_id))) {
+          return { ok: false, message: `View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).` };
+        }
+      }
+      for (const query of resolved.queries) queryShape(query);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return { ok: false, message: explainAuthFailure(err.status) };
+      return { ok: false, message: messageOf(err) };
+    }
+  },
+
+  async streams(config: AddeparConfig, logger: Logger): Promise<Stream[]> {
+    const { resolved, api } = connect(config, logger);
+    const streams = await viewStreams(resolved, api);
+    for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), api, resolved));
+    streams.push(createJobsStream(api, resolved.jobsPageSize));
+    return streams;
+  },
+};
