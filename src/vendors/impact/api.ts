@@ -1,0 +1,141 @@
+/**
+ * The impact.com Partner API calls jobtap makes, on the shared HTTP client: list jobs by creation
+ * date, read one job, download its result (streamed, or through the signed-URL redirect), replay
+ * it, and schedule a report export. Basic auth AccountSID:AuthToken goes to the API host only; the
+ * client drops it when a download is redirected to the file host.
+ */
+import { ConfigError, SystemError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { dispositionFileName } from '../../formats/body.js';
+import type { ResultBody } from '../../formats/types.js';
+import { HttpClient, HttpError } from '../../http/client.js';
+import type { ImpactSettings } from './config.js';
+import { toJob, type ImpactJob } from './job-record.js';
+
+export type DownloadResult =
+  | { kind: 'file'; body: ResultBody; contentLength?: number }
+  /** 202: the job is not finished; the body is the job as it is now. */
+  | { kind: 'not_ready'; job: ImpactJob }
+  /** 410: the result is past impact.com's 90-day retention. */
+  | { kind: 'expired' };
+
+export type ReplayResult = { kind: 'replayed'; job: ImpactJob } | { kind: 'refused'; reason: string };
+
+export interface ReportExportRequest {
+  reportId: string;
+  startDate: string;
+  endDate: string;
+  resultFormat: 'CSV' | 'JSON';
+  programId?: string;
+}
+
+export class ImpactApi {
+  private readonly http: HttpClient;
+  private readonly base: string;
+
+  constructor(
+    private readonly settings: ImpactSettings,
+    private readonly logger: Logger,
+  ) {
+    const basic = Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64');
+    this.http = new HttpClient({
+      baseUrl: settings.baseUrl,
+      headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
+      timeoutMs: settings.requestTimeoutMs,
+      logger,
+      secrets: [settings.authToken, basic],
+    });
+    this.base = `/Mediapartners/${encodeURIComponent(settings.accountSid)}`;
+  }
+
+  /** Jobs created in [createdAfter, createdBefore) as the API understands those dates (YYYY-MM-DD). */
+  async listJobs(createdAfter: string, createdBefore: string, signal: AbortSignal): Promise<ImpactJob[]> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.base}/Jobs`,
+      query: { CreatedAfter: createdAfter, CreatedBefore: createdBefore },
+      signal,
+    });
+    const body = await res.json<{ Jobs?: unknown }>();
+    if (body === null || typeof body !== 'object' || (body.Jobs !== undefined && !Array.isArray(body.Jobs))) {
+      throw new SystemError(`impact.com returned an unexpected job list (no "Jobs" array) for ${createdAfter}..${createdBefore}`);
+    }
+    return ((body.Jobs ?? []) as unknown[]).map((j) => toJob(j, this.settings.onCastError));
+  }
+
+  async getJob(jobId: string, signal: AbortSignal): Promise<ImpactJob> {
+    const res = await this.http.request({ method: 'GET', url: `${this.base}/Jobs/${encodeURIComponent(jobId)}`, signal });
+    return toJob(await res.json(), this.settings.onCastError);
+  }
+
+  async download(jobId: string, signal: AbortSignal): Promise<DownloadResult> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Download`,
+      query: this.settings.streamDownloads ? { Mode: 'Stream' } : undefined,
+      headers: { accept: '*/*' },
+      acceptStatuses: [202, 410],
+      // Without Mode=Stream the API answers 302 to a signed URL on another host; the client follows
+      // it by hand and does not carry the Authorization header there.
+      followRedirects: true,
+      signal,
+    });
+    if (res.status === 202) return { kind: 'not_ready', job: toJob(await res.json(), this.settings.onCastError) };
+    if (res.status === 410) {
+      await res.discard();
+      return { kind: 'expired' };
+    }
+    const disposition = res.headers.get('content-disposition') ?? undefined;
+    const lengthHeader = res.headers.get('content-length');
+    return {
+      kind: 'file',
+      body: {
+        stream: res.stream(),
+        fileName: `job ${jobId} result ${dispositionFileName(disposition) ?? ''}`.trim(),
+        contentType: res.headers.get('content-type') ?? undefined,
+        contentDisposition: disposition,
+        contentEncoding: res.headers.get('content-encoding') ?? undefined,
+      },
+      contentLength: lengthHeader === null ? undefined : Number(lengthHeader),
+    };
+  }
+
+  /** PUT Replay; a 403 (not replayable now) is an answer, not an error. */
+  async replay(jobId: string, signal: AbortSignal): Promise<ReplayResult> {
+    try {
+      const res = await this.http.request({ method: 'PUT', url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Replay`, signal });
+      return { kind: 'replayed', job: toJob(await res.json(), this.settings.onCastError) };
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 403) return { kind: 'refused', reason: err.bodyExcerpt ?? 'HTTP 403' };
+      throw err;
+    }
+  }
+
+  /** Schedules a report export; returns the id of the job that will produce it. */
+  async exportReport(request: ReportExportRequest, signal: AbortSignal): Promise<string> {
+    let res;
+    try {
+      res = await this.http.request({
+        method: 'GET',
+        url: `${this.base}/ReportExport/${encodeURIComponent(request.reportId)}`,
+        query: { START_DATE: request.startDate, END_DATE: request.endDate, ResultFormat: request.resultFormat, SUBAID: request.programId },
+        signal,
+      });
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) {
+        throw new ConfigError(`impact.com has no API-accessible report "${request.reportId}" for this account (HTTP 404); check report_id in report_exports`, { cause: err });
+      }
+      if (err instanceof HttpError && err.status === 400) {
+        throw new ConfigError(`impact.com refused the export of report "${request.reportId}": ${err.bodyExcerpt ?? 'HTTP 400'}`, { cause: err });
+      }
+      throw err;
+    }
+    const body = await res.json<{ Status?: unknown; QueuedUri?: unknown; Message?: unknown }>();
+    if (body?.Status === 'ERROR') {
+      throw new ConfigError(`impact.com refused the export of report "${request.reportId}": ${typeof body.Message === 'string' ? body.Message : 'no reason given'}`);
+    }
+    const jobId = typeof body?.QueuedUri === 'string' ? /\/Jobs\/([^/?#]+)/.exec(body.QueuedUri)?.[1] : undefined;
+    if (jobId === undefined) throw new SystemError(`impact.com answered the export of report "${request.reportId}" without a QueuedUri naming a job`);
+    return decodeURIComponent(jobId);
+  }
+}

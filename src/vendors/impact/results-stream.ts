@@ -1,0 +1,162 @@
+/**
+ * The `job_results` stream: the result files of the partner's jobs, one slice per job, run by the
+ * vendor-neutral job engine (poll → download → parse) with the job adopted rather than launched.
+ *
+ * Order and state: jobs are planned in creation order ((CreatedDate, Id)); the engine completes
+ * slices in plan order and moves the single partition's cursor to the job's position, so the state
+ * is one position string (plus the engine's in-flight job, if a sync stopped mid-file). A job at or
+ * before the cursor was fully read and is never read again.
+ *
+ * What is read: jobs of the configured types that are COMPLETED (result within the 90-day
+ * retention), or still QUEUED/RUNNING (the engine polls them to completion). FAILED, ERROR and
+ * CANCELLED jobs, and results past retention, are replayed when `replay` is on and the job is
+ * replayable; otherwise they are skipped with a log line (their slice completes empty, so the
+ * cursor moves past them and they are not reconsidered).
+ */
+import type { Logger } from '../../core/logger.js';
+import type { Row, Stream } from '../../core/source.js';
+import { parseResult } from '../../formats/index.js';
+import { createJobStream } from '../../jobs/job-stream.js';
+import type { JobSlice, JobStreamState } from '../../jobs/types.js';
+import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
+import type { ImpactApi } from './api.js';
+import type { ImpactSettings } from './config.js';
+import { jobPosition, type ImpactJob } from './job-record.js';
+import { listJobWindows, todayUtc } from './job-listing.js';
+import { FileRowTyper } from './result-typing.js';
+import { loadImpactSchema } from './schemas.js';
+import { parseByContent } from './sniff.js';
+
+export const RESULT_RETENTION_MS = 90 * 86_400_000;
+const PARTITION = 'jobs';
+
+/** What a job_results slice carries besides the engine's params: the job's envelope fields. */
+export interface ResultJobMeta {
+  jobId: string;
+  jobType: string;
+  programId: string | null;
+  createdDate: string;
+}
+
+export type ResultSliceParams = ImpactJobParams & { meta: ResultJobMeta };
+
+export type PlanDecision =
+  | { action: 'adopt' }
+  | { action: 'replay'; why: string }
+  | { action: 'skip'; why: string };
+
+/** What to do with one listed job (pure; `now` injectable for tests). */
+export function decide(job: ImpactJob, settings: Pick<ImpactSettings, 'replay'>, now: number = Date.now()): PlanDecision {
+  const canReplay = settings.replay && job.replayable;
+  switch (job.status) {
+    case 'QUEUED':
+    case 'RUNNING':
+      return { action: 'adopt' };
+    case 'COMPLETED': {
+      const completed = job.completedMs ?? job.createdMs;
+      if (now - completed <= RESULT_RETENTION_MS) return { action: 'adopt' };
+      const why = `its result (completed ${new Date(completed).toISOString().slice(0, 10)}) is older than the 90 days impact.com keeps results`;
+      return canReplay ? { action: 'replay', why } : { action: 'skip', why };
+    }
+    case 'FAILED':
+    case 'ERROR':
+    case 'CANCELLED': {
+      const why = `it is ${job.status} and has no result`;
+      if (canReplay) return { action: 'replay', why };
+      return { action: 'skip', why: `${why}${settings.replay ? ' (its type is not replayable)' : ' (replay is off)'}` };
+    }
+    default:
+      return { action: 'skip', why: `its status ${JSON.stringify(job.status)} is unknown to jobtap` };
+  }
+}
+
+function envelope(meta: ResultJobMeta, rowNumber: number, data: Row): Row {
+  return {
+    job_id: meta.jobId,
+    job_type: meta.jobType,
+    program_id: meta.programId,
+    job_created_date: meta.createdDate,
+    row_number: rowNumber,
+    data,
+  };
+}
+
+export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings, logger: Logger): Stream {
+  const adapter = new ImpactJobAdapter(api, { replay: settings.replay, streamName: 'job_results', logger });
+  const typers = new Map<string, FileRowTyper>();
+
+  async function planSlices(previous: JobStreamState | undefined): Promise<JobSlice<ResultSliceParams>[]> {
+    const cursor = previous?.partitions[PARTITION]?.cursor;
+    const start = cursor !== undefined && cursor.slice(0, 10) > settings.startDate ? cursor.slice(0, 10) : settings.startDate;
+    const slices: JobSlice<ResultSliceParams>[] = [];
+    const now = Date.now();
+    const counts = { adopt: 0, replay: 0, skip: 0, otherTypes: 0 };
+    // Planning happens before the engine has a signal of its own to share; listing is short.
+    const signal = new AbortController().signal;
+    for await (const { jobs } of listJobWindows(api, start, todayUtc(now), signal)) {
+      for (const job of jobs) {
+        const position = jobPosition(job);
+        if (cursor !== undefined && position <= cursor) continue;
+        if (!settings.jobTypes.has(job.type as never)) {
+          counts.otherTypes++;
+          continue;
+        }
+        const decision = decide(job, settings, now);
+        const meta: ResultJobMeta = { jobId: job.id, jobType: job.type, programId: job.programId ?? null, createdDate: job.createdDate };
+        const base = { key: `job=${job.id}`, partition: PARTITION, cursor: position, parse: { format: 'csv' as const } };
+        const params: ResultSliceParams = { kind: 'existing', jobId: job.id, replayable: job.replayable, meta };
+        counts[decision.action]++;
+        if (decision.action === 'adopt') slices.push({ ...base, params, adoptJobId: job.id });
+        else if (decision.action === 'replay') slices.push({ ...base, params: { ...params, why: decision.why } });
+        else {
+          // Still a slice: it completes empty without a request, and the cursor moves past the job.
+          adapter.skipWithoutReading(job.id, decision.why);
+          slices.push({ ...base, params, adoptJobId: job.id });
+        }
+      }
+    }
+    logger.info(
+      `job_results: ${counts.adopt} job(s) to read, ${counts.replay} to replay, ${counts.skip} skipped, ${counts.otherTypes} of other types, since ${start}`,
+    );
+    return slices;
+  }
+
+  return createJobStream<ResultSliceParams>({
+    info: {
+      name: 'job_results',
+      jsonSchema: loadImpactSchema('job_results'),
+      supportedSyncModes: ['full_refresh', 'incremental'],
+      sourceDefinedCursor: true,
+      defaultCursorField: ['job_created_date'],
+      sourceDefinedPrimaryKey: [['job_id'], ['row_number']],
+      isResumable: true,
+    },
+    adapter,
+    planSlices,
+    parse: parseByContent(parseResult),
+    toRecords(rows, slice, ctx) {
+      const meta = slice.params.meta;
+      let typer = typers.get(ctx.jobId);
+      if (typer === undefined) {
+        typers.clear();
+        typer = new FileRowTyper(`job ${ctx.jobId} (${meta.jobType}) result`, settings.onCastError);
+        typers.set(ctx.jobId, typer);
+      }
+      const typed = typer.type(rows, ctx.firstRowNumber);
+      typer.reportCastFailures(logger);
+      return typed.map((data, i) => envelope(meta, ctx.firstRowNumber + i, data));
+    },
+    engine: engineSettings(settings),
+  });
+}
+
+export function engineSettings(settings: ImpactSettings): Parameters<typeof createJobStream>[0]['engine'] {
+  return {
+    maxConcurrentJobs: settings.maxConcurrentDownloads,
+    pollIntervalMs: settings.pollIntervalMs,
+    maxPollIntervalMs: settings.pollIntervalMs * 8,
+    jobTimeoutMs: settings.jobTimeoutMs,
+    maxAttempts: 3,
+    downloadRetries: 3,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The impact.com (partner) source: streams `jobs`, `job_results` and one stream per configured
+ * report export, over the Partner Jobs API. Protocol-agnostic: the Airbyte and Singer front ends
+ * both drive this object.
+ */
+import { ConfigError, messageOf } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { CheckResult, Source, Stream } from '../../core/source.js';
+import { HttpError } from '../../http/client.js';
+import { addDays } from '../../jobs/windows.js';
+import { ImpactApi } from './api.js';
+import { impactSpec, resolveSettings, type ImpactConfig } from './config.js';
+import { createJobsStream } from './jobs-stream.js';
+import { todayUtc } from './job-listing.js';
+import { createReportStream } from './report-streams.js';
+import { createJobResultsStream } from './results-stream.js';
+
+export type { ImpactConfig } from './config.js';
+
+export const IMPACT_VERSION = '0.1.0';
+
+/** Stream names of configured reports must not collide with the fixed streams or each other. */
+function checkReportNames(config: ImpactConfig): void {
+  const seen = new Set(['jobs', 'job_results']);
+  for (const r of config.report_exports ?? []) {
+    if (seen.has(r.name)) throw new ConfigError(`report_exports: the stream name "${r.name}" is used twice (or clashes with jobs/job_results); give each report a unique name`);
+    seen.add(r.name);
+  }
+}
+
+/** Turns an authentication failure into advice; other failures keep their own message. */
+export function explainCheckFailure(err: unknown, accountSid: string): string {
+  if (err instanceof HttpError && err.status === 401) {
+    return `impact.com rejected the credentials (HTTP 401). Check account_sid and auth_token: use the Account SID and Auth Token shown under Settings → API of the partner account (the token, not your password).`;
+  }
+  if (err instanceof HttpError && err.status === 403) {
+    return `impact.com accepted the credentials but refused access to the jobs of account ${accountSid} (HTTP 403). The token may belong to another account, or lack API access to Jobs; check account_sid and the token's permissions.`;
+  }
+  return `Could not list impact.com jobs: ${messageOf(err)}`;
+}
+
+export const impactSource: Source<ImpactConfig> = {
+  name: 'source-impact',
+  tapName: 'tap-impact',
+  version: IMPACT_VERSION,
+  spec: () => impactSpec,
+
+  async check(config: ImpactConfig, logger: Logger): Promise<CheckResult> {
+    try {
+      checkReportNames(config);
+    } catch (err) {
+      return { ok: false, message: messageOf(err) };
+    }
+    const settings = resolveSettings(config);
+    const api = new ImpactApi(settings, logger);
+    const today = todayUtc();
+    try {
+      const jobs = await api.listJobs(today, addDays(today, 1), new AbortController().signal);
+      logger.info(`check: listed ${jobs.length} job(s) created today on account ${settings.accountSid}`);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, message: explainCheckFailure(err, settings.accountSid) };
+    }
+  },
+
+  async streams(config: ImpactConfig, logger: Logger): Promise<Stream[]> {
+    checkReportNames(config);
+    const settings = resolveSettings(config);
+    const api = new ImpactApi(settings, logger);
+    return [
+      createJobsStream(api, settings),
+      createJobResultsStream(api, settings, logger),
+      ...settings.reports.map((report) => createReportStream(api, settings, report, logger)),
+    ];
+  },
+};
