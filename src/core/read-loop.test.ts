@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, TransientError } from './errors.js';
+import { silentLogger } from './logger.js';
+import { runRead, type ReadSink, type SelectedStream, type StreamStatus } from './read-loop.js';
+import type { ReadRequest, Row, Stream, StreamEvent, StreamState } from './source.js';
+
+type Event =
+  | { kind: 'status'; stream: string; status: StreamStatus }
+  | { kind: 'records'; stream: string; ids: number[] }
+  | { kind: 'state'; stream: string; state: StreamState; recordCount: number }
+  | { kind: 'estimate'; stream: string; rows?: number }
+  | { kind: 'error'; stream?: string; error: unknown };
+
+function recordingSink(): { sink: ReadSink; events: Event[] } {
+  const events: Event[] = [];
+  const sink: ReadSink = {
+    streamStatus: (s, status) => void events.push({ kind: 'status', stream: s.name, status }),
+    records: (s, rows) => void events.push({ kind: 'records', stream: s.name, ids: rows.map((r) => r.id as number) }),
+    state: (s, state, recordCount) => void events.push({ kind: 'state', stream: s.name, state: { ...state }, recordCount }),
+    estimate: (s, e) => void events.push({ kind: 'estimate', stream: s.name, rows: e.rowEstimate }),
+    error: (error, s) => void events.push({ kind: 'error', stream: s?.name, error }),
+  };
+  return { sink, events };
+}
+
+interface CounterOptions {
+  count: number;
+  batch: number;
+  failAt?: number;
+  failWith?: Error;
+  withCheckpoint?: boolean;
+  finalStateEvent?: boolean;
+  resumable?: boolean;
+  seen?: (ReadRequest | undefined)[];
+}
+
+/** Yields ids 1..count in batches; state is {last}. */
+function counter(name: string, o: CounterOptions): Stream {
+  let last = 0;
+  const stream: Stream = {
+    name,
+    jsonSchema: { type: 'object', properties: { id: { type: 'integer' } } },
+    supportedSyncModes: ['full_refresh', 'incremental'],
+    isResumable: o.resumable,
+    async *read(request): AsyncGenerator<StreamEvent> {
+      o.seen?.push(request);
+      last = typeof request.state?.last === 'number' ? request.state.last : 0;
+      let batch: Row[] = [];
+      for (let i = last + 1; i <= o.count; i++) {
+        if (o.failAt === i) {
+          if (batch.length) yield { type: 'records', records: batch };
+          throw o.failWith ?? new Error('boom');
+        }
+        batch.push({ id: i });
+        last = i;
+        if (batch.length === o.batch) {
+          yield { type: 'records', records: batch };
+          batch = [];
+        }
+      }
+      if (batch.length) yield { type: 'records', records: batch };
+      if (o.finalStateEvent) yield { type: 'state', state: { last } };
+    },
+  };
+  if (o.withCheckpoint !== false) stream.checkpoint = () => ({ last });
+  return stream;
+}
+
+function run(streams: SelectedStream[], opts: { interval?: number; previous?: Record<string, StreamState>; signal?: AbortSignal } = {}) {
+  const { sink, events } = recordingSink();
+  const promise = runRead({
+    streams,
+    previousState: new Map(Object.entries(opts.previous ?? {})),
+    checkpointInterval: opts.interval ?? 10_000,
+    logger: silentLogger,
+    signal: opts.signal ?? new AbortController().signal,
+    sink,
+    abortGraceMs: 200,
+  });
+  return { promise, events };
+}
+
+describe('runRead', () => {
+  it('emits STARTED, RUNNING at the first record, records, a final state and COMPLETE', async () => {
+    const s = counter('a', { count: 3, batch: 2 });
+    const { promise, events } = run([{ stream: s, syncMode: 'incremental' }]);
+    expect(await promise).toEqual({ ok: true, recordCount: 3 });
+    expect(events).toEqual([
+      { kind: 'status', stream: 'a', status: 'STARTED' },
+      { kind: 'status', stream: 'a', status: 'RUNNING' },
+      { kind: 'records', stream: 'a', ids: [1, 2] },
+      { kind: 'records', stream: 'a', ids: [3] },
+      { kind: 'state', stream: 'a', state: { last: 3 }, recordCount: 3 },
+      { kind: 'status', stream: 'a', status: 'COMPLETE' },
+    ]);
+  });
+
+  it('checkpoints after every N records and counts records since the previous state', async () => {
+    const s = counter('a', { count: 10, batch: 1 });
+    const { promise, events } = run([{ stream: s, syncMode: 'incremental' }], { interval: 4 });
+    await promise;
+    const states = events.filter((e) => e.kind === 'state');
+    expect(states).toEqual([
+      { kind: 'state', stream: 'a', state: { last: 4 }, recordCount: 4 },
+      { kind: 'state', stream: 'a', state: { last: 8 }, recordCount: 4 },
+      { kind: 'state', stream: 'a', state: { last: 10 }, recordCount: 2 },
+    ]);
+    // No state precedes a record it covers: every state's `last` was already emitted.
+    let maxEmitted = 0;
+    for (const e of events) {
+      if (e.kind === 'records') maxEmitted = Math.max(maxEmitted, ...e.ids);
+      if (e.kind === 'state') expect(e.state.last).toBeLessThanOrEqual(maxEmitted);
+    }
+  });
+
+  it('checkpoints at the first batch boundary at or after N', async () => {
+    const s = counter('a', { count: 10, batch: 3 });
+    const { promise, events } = run([{ stream: s, syncMode: 'incremental' }], { interval: 4 });
+    await promise;
+    expect(events.filter((e) => e.kind === 'state').map((e) => (e as { recordCount: number }).recordCount)).toEqual([6, 4]);
+  });
+
+  it('does not checkpoint streams without checkpoint(); forwards their own state events', async () => {
+    const s = counter('a', { count: 5, batch: 1, withCheckpoint: false, finalStateEvent: true });
+    const { promise, events } = run([{ stream: s, syncMode: 'incremental' }], { interval: 2 });
+    await promise;
+    expect(events.filter((e) => e.kind === 'state')).toEqual([{ kind: 'state', stream: 'a', state: { last: 5 }, recordCount: 5 }]);
+  });
+
+  it('passes previous state to incremental and resumable full-refresh streams only', async () => {
+    const seen: (ReadRequest | undefined)[] = [];
+    const previous = { inc: { last: 2 }, full: { last: 2 }, resumable: { last: 2 } };
+    const { promise } = run(
+      [
+        { stream: counter('inc', { count: 3, batch: 1, seen }), syncMode: 'incremental' },
+        { stream: counter('full', { count: 3, batch: 1, seen }), syncMode: 'full_refresh' },
+        { stream: counter('resumable', { count: 3, batch: 1, seen, resumable: true }), syncMode: 'full_refresh' },
+      ],
+      { previous },
+    );
+    expect((await promise).recordCount).toBe(1 + 3 + 1);
+    expect(seen.map((r) => r?.state)).toEqual([{ last: 2 }, undefined, { last: 2 }]);
+  });
+
+  it('stops at the first failing stream: INCOMPLETE, the error, later streams not started', async () => {
+    const err = new ConfigError('bad portfolio');
+    const { promise, events } = run(
+      [
+        { stream: counter('a', { count: 5, batch: 2, failAt: 4, failWith: err }), syncMode: 'incremental' },
+        { stream: counter('b', { count: 1, batch: 1 }), syncMode: 'incremental' },
+      ],
+      { interval: 2 },
+    );
+    const outcome = await promise;
+    expect(outcome).toMatchObject({ ok: false, recordCount: 3, failedStream: 'a', error: err });
+    expect(events.slice(-3)).toEqual([
+      { kind: 'records', stream: 'a', ids: [3] },
+      { kind: 'status', stream: 'a', status: 'INCOMPLETE' },
+      { kind: 'error', stream: 'a', error: err },
+    ]);
+    expect(events.some((e) => e.stream === 'b')).toBe(false);
+    // The records after the last checkpoint are not covered by any state.
+    expect(events.filter((e) => e.kind === 'state')).toEqual([{ kind: 'state', stream: 'a', state: { last: 2 }, recordCount: 2 }]);
+  });
+
+  it('ends a stream that hangs when the signal aborts, reporting the abort reason', async () => {
+    const controller = new AbortController();
+    let cleanedUp = false;
+    const hanging: Stream = {
+      name: 'slow',
+      jsonSchema: { type: 'object' },
+      supportedSyncModes: ['full_refresh'],
+      async *read(): AsyncGenerator<StreamEvent> {
+        try {
+          yield { type: 'records', records: [{ id: 1 }] };
+          await new Promise(() => undefined); // never settles: the loop must not wait for it
+        } finally {
+          cleanedUp = true;
+        }
+      },
+    };
+    const { promise, events } = run([{ stream: hanging, syncMode: 'full_refresh' }], { signal: controller.signal });
+    setTimeout(() => controller.abort(new TransientError('interrupted by SIGTERM')), 50);
+    const outcome = await promise;
+    expect(outcome.ok).toBe(false);
+    expect((outcome.error as Error).message).toBe('interrupted by SIGTERM');
+    expect(events.slice(-2)).toEqual([
+      { kind: 'status', stream: 'slow', status: 'INCOMPLETE' },
+      { kind: 'error', stream: 'slow', error: outcome.error },
+    ]);
+    expect(cleanedUp).toBe(false); // a generator stuck in an await cannot run finally; the loop moved on anyway
+  });
+
+  it('awaits the sink (back-pressure) before asking the stream for more', async () => {
+    let pulled = 0;
+    let written = 0;
+    const s: Stream = {
+      name: 'a',
+      jsonSchema: { type: 'object' },
+      supportedSyncModes: ['full_refresh'],
+      async *read(): AsyncGenerator<StreamEvent> {
+        for (let i = 0; i < 5; i++) {
+          pulled++;
+          expect(pulled - written).toBeLessThanOrEqual(1);
+          yield { type: 'records', records: [{ id: i }] };
+        }
+      },
+    };
+    const slow: ReadSink = {
+      streamStatus: () => undefined,
+      records: () => new Promise<void>((r) => setTimeout(() => { written++; r(); }, 5)),
+      state: () => undefined,
+      estimate: () => undefined,
+      error: () => undefined,
+    };
+    const outcome = await runRead({
+      streams: [{ stream: s, syncMode: 'full_refresh' }],
+      previousState: new Map(),
+      checkpointInterval: 10,
+      logger: silentLogger,
+      signal: new AbortController().signal,
+      sink: slow,
+    });
+    expect(outcome).toEqual({ ok: true, recordCount: 5 });
+    expect(written).toBe(5);
+  });
+});
