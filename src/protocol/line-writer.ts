@@ -3,6 +3,8 @@
  * Lines are batched into chunks of about `chunkBytes` (one write syscall per chunk instead of one
  * per record); when the stream reports its buffer full, the caller receives a promise that settles
  * on 'drain', so a slow consumer holds the producer back instead of growing memory.
+ * Whatever is buffered is also flushed as soon as the process turns to I/O (setImmediate), so a
+ * STATE or LOG written before a long wait (job polling) reaches the platform right away.
  */
 import type { Writable } from 'node:stream';
 
@@ -37,8 +39,16 @@ export class LineWriter {
     this.buffered.push(line);
     this.bufferedChars += line.length + 1;
     if (this.bufferedChars >= this.chunkChars) return this.flushChunk();
+    if (this.idleFlush === undefined) {
+      this.idleFlush = setImmediate(() => {
+        this.idleFlush = undefined;
+        if (this.bufferedChars > 0) void this.flushChunk();
+      });
+    }
     return this.drain;
   }
+
+  private idleFlush: NodeJS.Immediate | undefined;
 
   /** Hands everything buffered to the stream and waits until the stream has accepted it. */
   async flush(): Promise<void> {
@@ -51,6 +61,10 @@ export class LineWriter {
   }
 
   private flushChunk(): Promise<void> | undefined {
+    if (this.idleFlush !== undefined) {
+      clearImmediate(this.idleFlush);
+      this.idleFlush = undefined;
+    }
     const data = this.buffered.join('\n') + '\n';
     this.buffered = [];
     this.bufferedChars = 0;
