@@ -69,7 +69,9 @@ export class AirbyteWriter {
   }
 
   state(stream: string, streamState: StreamState, recordCount: number): Promise<void> | undefined {
-    return this.message({
+    // A STATE is flushed at once, not left in the line buffer: a job engine writes a launched job's
+    // id to state before it polls, and a crash must not lose that STATE while the job runs.
+    void this.message({
       type: 'STATE',
       state: {
         type: 'STREAM',
@@ -77,6 +79,7 @@ export class AirbyteWriter {
         sourceStats: { recordCount },
       },
     });
+    return this.lines.flush();
   }
 
   streamStatus(stream: string, status: StreamStatus): Promise<void> | undefined {
