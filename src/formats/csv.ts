@@ -5,7 +5,8 @@
  * - The first non-blank record is the header; names are deduplicated (dedupeHeaderNames).
  * - Quoting is RFC 4180 for both CSV and TSV (a field may be quoted with '"', quotes doubled inside;
  *   quoted fields may hold delimiters, quotes, CR and LF). A UTF-8 BOM is dropped.
- * - Line endings: LF, CRLF or CR, detected from the first line; a stray CR before LF is dropped.
+ * - Line endings: LF, CRLF or CR, detected from the first line (a file mixing them keeps the stray
+ *   CRs in its values: telling a stray CR from one inside a quoted value is not possible afterwards).
  * - Blank lines (anywhere, including trailing ones) are skipped; in a one-column file that also
  *   drops rows whose only cell is empty.
  * - Ragged rows fail with a FileFormatError naming the data row and both field counts: a short or
@@ -51,7 +52,6 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
   const { fileName, batchSize, delimiter } = options;
   const decoder = new TextDecoder('utf-8');
   let parser: Papa.Parser | undefined;
-  let stripCarriageReturn = false;
   let carry = '';
   let pending = '';
   let started = false;
@@ -62,10 +62,6 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
 
   const handleRecord = (fields: string[]): void => {
     if (fields.length === 1 && fields[0] === '') return; // blank line
-    if (stripCarriageReturn) {
-      const last = fields[fields.length - 1];
-      if (last.charCodeAt(last.length - 1) === 13) fields[fields.length - 1] = last.slice(0, -1);
-    }
     if (header === undefined) {
       header = dedupeHeaderNames(fields);
       makeRow = rowFactory(header);
@@ -105,14 +101,8 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
   };
 
   const start = (text: string, final: boolean): boolean => {
-    const lf = text.indexOf('\n');
-    let newline: '\n' | '\r\n' | '\r';
-    if (lf > 0 && text.charCodeAt(lf - 1) === 13) newline = '\r\n';
-    else if (lf >= 0) newline = '\n';
-    else if (text.includes('\r')) newline = '\r';
-    else if (final) newline = '\n';
-    else return false; // the first line is not complete yet
-    stripCarriageReturn = newline === '\n';
+    const newline = detectNewline(text, final);
+    if (newline === undefined) return false; // the first line is not complete yet
     parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
     return true;
   };
@@ -154,6 +144,24 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
   parse(carry + pending, true);
   pending = '';
   for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+}
+
+/**
+ * The line ending of the first record: the first CR, LF or CRLF outside quotes. Undefined while the
+ * text so far cannot tell (no line end yet, or a CR that may be followed by LF in the next chunk).
+ */
+export function detectNewline(text: string, final: boolean): '\n' | '\r\n' | '\r' | undefined {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) quoted = !quoted;
+    else if (!quoted && c === 10) return '\n';
+    else if (!quoted && c === 13) {
+      if (i + 1 < text.length) return text.charCodeAt(i + 1) === 10 ? '\r\n' : '\r';
+      return final ? '\r' : undefined;
+    }
+  }
+  return final ? '\n' : undefined;
 }
 
 /**

@@ -40,7 +40,18 @@ type SheetCells = unknown[];
 export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: XlsxOptions): AsyncGenerator<RawRow[]> {
   const { fileName, sheetName, batchSize } = options;
   let sourceError: unknown;
-  const source = Readable.from(recordErrors(chunks, (err) => (sourceError = err)), { objectMode: false });
+  // exceljs waits forever for the rest of a truncated zip; a source that ends without the zip's
+  // end-of-central-directory record rejects this guard, which every wait on exceljs races against.
+  let rejectTruncated: (err: unknown) => void = () => undefined;
+  const truncated = new Promise<never>((_, reject) => (rejectTruncated = reject));
+  truncated.catch(() => undefined);
+  const watched = watchSource(chunks, {
+    onError: (err) => (sourceError = err),
+    onEnd: (complete) => {
+      if (!complete) rejectTruncated(new FileFormatError(fileName, 'XLSX file is truncated: the zip has no end-of-central-directory record'));
+    },
+  });
+  const source = Readable.from(watched, { objectMode: false });
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
     sharedStrings: 'cache',
     styles: 'cache', // needed to tell dates from numbers
@@ -51,12 +62,12 @@ export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: Xls
   const seenSheets: string[] = [];
   let found = false;
   try {
-    for await (const worksheet of reader) {
+    for await (const worksheet of guarded(reader as unknown as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader>, truncated)) {
       const name = (worksheet as unknown as { name?: string }).name ?? '';
       seenSheets.push(name);
       if (!isWantedSheet(reader, name, sheetName, seenSheets.length === 1)) continue;
       found = true;
-      yield* sheetRows(worksheet as unknown as AsyncIterable<ExcelJS.Row>, batchSize);
+      yield* sheetRows(guarded(worksheet as unknown as AsyncIterable<ExcelJS.Row>, truncated), batchSize);
       break;
     }
   } catch (err) {
@@ -79,12 +90,54 @@ export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: Xls
   }
 }
 
-async function* recordErrors(chunks: AsyncIterable<Buffer>, onError: (err: unknown) => void): AsyncGenerator<Buffer> {
+/** The zip end-of-central-directory record: signature + 18 bytes + a comment of up to 65535 bytes. */
+const EOCD_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const EOCD_WINDOW = 22 + 0xffff;
+
+/** Passes the bytes through, remembering the tail to tell a complete zip from a truncated one. */
+async function* watchSource(
+  chunks: AsyncIterable<Buffer>,
+  on: { onError(err: unknown): void; onEnd(complete: boolean): void },
+): AsyncGenerator<Buffer> {
+  let tail = Buffer.alloc(0);
   try {
-    yield* chunks;
+    for await (const chunk of chunks) {
+      tail = tail.length + chunk.length <= EOCD_WINDOW ? Buffer.concat([tail, chunk]) : Buffer.concat([tail, chunk]).subarray(-EOCD_WINDOW);
+      yield chunk;
+    }
   } catch (err) {
-    onError(err);
+    on.onError(err);
     throw err;
+  }
+  const at = tail.lastIndexOf(EOCD_SIGNATURE);
+  on.onEnd(at >= 0 && at + 22 <= tail.length);
+}
+
+/**
+ * Iterates while racing every step against `guard`. When the guard rejects, exceljs's pending step
+ * is abandoned (awaiting its return() would hang too); its stream has been destroyed by then.
+ */
+async function* guarded<T>(iterable: AsyncIterable<T>, guard: Promise<never>): AsyncGenerator<T> {
+  const it = iterable[Symbol.asyncIterator]();
+  let finished = false;
+  let abandoned = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<T>;
+      try {
+        step = await Promise.race([it.next(), guard]);
+      } catch (err) {
+        abandoned = err instanceof FileFormatError;
+        throw err;
+      }
+      if (step.done === true) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    if (!finished && !abandoned) await it.return?.();
   }
 }
 
@@ -107,7 +160,7 @@ async function* sheetRows(rows: AsyncIterable<ExcelJS.Row>, batchSize: number): 
       scan.push(cells);
       if (scan.length < HEADER_SCAN_ROWS) continue;
       layout = chooseHeader(scan);
-      for (const r of scan.splice(0)) if (r !== layout.headerCells) batch.push(layout.toRow(r));
+      for (const r of rowsAfterHeader(scan.splice(0), layout)) batch.push(layout.toRow(r));
     } else {
       batch.push(layout.toRow(cells));
     }
@@ -118,9 +171,14 @@ async function* sheetRows(rows: AsyncIterable<ExcelJS.Row>, batchSize: number): 
   }
   if (layout === undefined && scan.length > 0) {
     layout = chooseHeader(scan);
-    for (const r of scan) if (r !== layout.headerCells) batch.push(layout.toRow(r));
+    for (const r of rowsAfterHeader(scan, layout)) batch.push(layout.toRow(r));
   }
   for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+}
+
+/** Rows above the header (titles, notes) are not data. */
+function rowsAfterHeader(scan: SheetCells[], layout: Layout): SheetCells[] {
+  return scan.slice(scan.indexOf(layout.headerCells) + 1);
 }
 
 /** The row's cell values by column number, converted; undefined for a blank row. */
