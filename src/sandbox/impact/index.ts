@@ -7,5 +7,5 @@ export {
   type ImpactSandbox,
   type ImpactSandboxOptions,
 } from './server.js';
-export { JOB_TYPES, RESULT_COLUMNS, resultRows, type ImpactJobType, type ImpactJobStatus } from './jobs.js';
+export { JOB_TYPES, RESULT_COLUMNS, resultRows, type ImpactJobType, type ImpactJobStatus, type ResultSpec, type ResultKind } from './jobs.js';
 export { actionsForDay, clicksForDay, performanceForDay, type ExportRow } from './dataset.js';

@@ -102,8 +102,10 @@ export function resultRows(account: string, spec: ResultSpec): ExportRow[] {
 }
 
 interface JobPlan {
-  /** Milliseconds before the anchor. */
+  /** Milliseconds before the anchor (or before the start of the anchor's UTC day when dayAligned). */
   agoMs: number;
+  /** Measured from the anchor's day start, so jobs meant to share a day do, whatever the anchor's hour. */
+  dayAligned?: boolean;
   type: ImpactJobType;
   format: SandboxFileFormat;
   status?: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'RUNNING';
@@ -150,22 +152,24 @@ function schedule(): JobPlan[] {
     if (daysBack % 20 === 6) plans.push({ agoMs: base - 10 * HOUR, type: 'TermModification', format: 'XLSX' });
   }
   // The same window exported three ways: the typed records must come out identical.
-  plans.push({ agoMs: 11 * DAY - 2 * HOUR, type: 'DownloadReport', format: 'CSV' });
-  plans.push({ agoMs: 11 * DAY - 3 * HOUR, type: 'DownloadReport', format: 'XLSX' });
-  plans.push({ agoMs: 11 * DAY - 4 * HOUR, type: 'ApiReport', format: 'JSON' });
-  plans.push({ agoMs: 9 * DAY - 5 * HOUR, type: 'ApiReport', format: 'JSON', status: 'FAILED', message: 'Report generation timed out' });
-  plans.push({ agoMs: 8 * DAY - 5 * HOUR, type: 'DownloadReport', format: 'CSV', status: 'CANCELLED', message: 'Cancelled by user', refuseReplay: true });
+  plans.push({ agoMs: 11 * DAY - 9 * HOUR, dayAligned: true, type: 'DownloadReport', format: 'CSV' });
+  plans.push({ agoMs: 11 * DAY - 10 * HOUR, dayAligned: true, type: 'DownloadReport', format: 'XLSX' });
+  plans.push({ agoMs: 11 * DAY - 11 * HOUR, dayAligned: true, type: 'ApiReport', format: 'JSON' });
+  plans.push({ agoMs: 9 * DAY - 13 * HOUR, dayAligned: true, type: 'ApiReport', format: 'JSON', status: 'FAILED', message: 'Report generation timed out' });
+  plans.push({ agoMs: 8 * DAY - 14 * HOUR, dayAligned: true, type: 'DownloadReport', format: 'CSV', status: 'CANCELLED', message: 'Cancelled by user', refuseReplay: true });
   plans.push({ agoMs: 30 * HOUR, type: 'DownloadReport', format: 'CSV', status: 'RUNNING', finalisingDownloads: 1 });
   // Hidden until the sandbox clock passes the anchor: what a second sync should find.
   plans.push({ agoMs: 20 * HOUR, type: 'ClickExport', format: 'CSV' });
   plans.push({ agoMs: 12 * HOUR, type: 'DownloadReport', format: 'CSV' });
   plans.push({ agoMs: 3 * HOUR, type: 'ApiReport', format: 'JSON' });
-  return plans.sort((a, b) => b.agoMs - a.agoMs);
+  return plans;
 }
 
 export function buildCatalogue(account: string, anchorMs: number): SimJob[] {
+  // Ordered by creation (ties by id) when listed; the catalogue itself needs no order.
+  const dayStart = anchorMs - (anchorMs % DAY);
   return schedule().map((plan) => {
-    const createdMs = anchorMs - plan.agoMs;
+    const createdMs = (plan.dayAligned ? dayStart : anchorMs) - plan.agoMs;
     const program = PROGRAMS[hashString(`${account}|${createdMs}`) % PROGRAMS.length]!;
     const status = plan.status ?? 'COMPLETED';
     const replayable = plan.type === 'DownloadReport' || plan.type === 'ApiReport' || plan.type === 'ClickExport';

@@ -15,7 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
 import { renderFile, type RenderedFile, type SandboxFileFormat } from './files.js';
-import { buildCatalogue, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type SimJob } from './jobs.js';
+import { buildCatalogue, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type ResultSpec, type SimJob } from './jobs.js';
 
 export const DEFAULT_ACCOUNT_SID = 'IRsandbox7Xk2PartnerAcct1';
 export const DEFAULT_AUTH_TOKEN = 'sandbox-auth-token-5f0c2e9b7d';
@@ -41,6 +41,8 @@ export interface ImpactSandboxOptions {
   port?: number;
   fileHostPort?: number;
   interceptors?: SimInterceptor[];
+  /** Tokens that authenticate for the account but lack API access to its jobs (answered 403). */
+  deniedTokens?: string[];
 }
 
 export interface ImpactSandbox {
@@ -60,6 +62,8 @@ export interface ImpactSandbox {
   advanceClock(ms: number): void;
   /** Snapshot of every job visible now, as the API would return it. */
   jobs(): Record<string, unknown>[];
+  /** What a job's result file holds (kind, window, format), for tests that check records. */
+  resultOf(jobId: string): ResultSpec | undefined;
   /** Makes a job refuse replays with 403 (or accept them again). */
   setRefuseReplay(jobId: string, refuse: boolean): void;
   addInterceptor(interceptor: SimInterceptor): void;
@@ -82,6 +86,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   /** Signed file tokens → file. */
   const signed = new Map<string, { file: RenderedFile; expiresMs: number }>();
   const expectedAuth = `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`;
+  const deniedAuth = new Set((options.deniedTokens ?? []).map((t) => `Basic ${Buffer.from(`${account}:${t}`).toString('base64')}`));
 
   const visible = (job: SimJob): boolean => job.createdMs <= clockMs;
   const fileCache = new Map<string, RenderedFile>();
@@ -105,6 +110,10 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
 
   /** Auth and account checks shared by every API route; true when it answered the request. */
   function rejectUnauthorised(req: SimRequest, res: ServerResponse): boolean {
+    if (req.headers.authorization !== undefined && deniedAuth.has(req.headers.authorization)) {
+      impactError(res, 403, 'This API token does not have access to Jobs');
+      return true;
+    }
     if (req.headers.authorization !== expectedAuth) {
       impactError(res, 401, 'Authentication failed: check the AccountSID and AuthToken', { 'www-authenticate': 'Basic realm="impact.com"' });
       return true;
@@ -338,6 +347,10 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
         .filter(visible)
         .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
         .map((j) => jobJson(j, account)),
+    resultOf: (jobId) => {
+      const spec = byId.get(jobId)?.result;
+      return spec === undefined ? undefined : { ...spec };
+    },
     setRefuseReplay: (jobId, refuse) => {
       const job = byId.get(jobId);
       if (job) job.refuseReplay = refuse;

@@ -1,0 +1,334 @@
+/**
+ * source-impact end to end through the built CLI against the impact.com sandbox: spec, check,
+ * discover, incremental jobs, result downloads (200, 202 then 200, 302 to the file host), replay,
+ * typed CSV/JSON/XLSX results, report exports, and every request checked against the seed contract.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../../src/sandbox/framework/server.js';
+import { startImpactSandbox, type ImpactSandbox, type ImpactSandboxOptions } from '../../src/sandbox/impact/index.js';
+import { DOCUMENTED_EXCEPTIONS } from './contract-exceptions.js';
+import { expectedData } from './expected.js';
+import { airbyte, airbyteCatalog, connectionStatus, baseConfig, DAY_MS, dayOffset, errorTraces, lastStates, logs, records, TempDir } from './harness.js';
+import { checkRequests, loadOpenApiFromMarkdown } from './openapi-contract.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const contract = loadOpenApiFromMarkdown(path.join(here, 'fixtures', 'partner-jobs-api.seed.md'));
+
+/** Every request any sandbox of this file received, for the contract test at the end. */
+const allRequests: RecordedRequest[] = [];
+const sandboxes: ImpactSandbox[] = [];
+const tmp = new TempDir();
+
+async function sandbox(options: ImpactSandboxOptions = {}): Promise<ImpactSandbox> {
+  const s = await startImpactSandbox(options);
+  sandboxes.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of sandboxes.splice(0)) {
+    allRequests.push(...s.requests);
+    await s.close();
+  }
+});
+
+afterAll(() => tmp.remove());
+
+type Job = Record<string, unknown> & { Id: string; Type: string; Status: string; CreatedDate: string };
+
+function jobsBetween(s: ImpactSandbox, startDay: string): Job[] {
+  return (s.jobs() as Job[]).filter((j) => Date.parse(j.CreatedDate) >= Date.parse(`${startDay}T00:00:00Z`));
+}
+
+function requestsTo(s: ImpactSandbox, suffix: string, method = 'GET'): RecordedRequest[] {
+  return s.requests.filter((r) => r.method === method && r.path.endsWith(suffix));
+}
+
+describe('source-impact spec, check and discover', () => {
+  it('prints a spec with the secret marked and the common settings merged in', async () => {
+    const result = await airbyte(['spec'], tmp);
+    expect(result.code).toBe(0);
+    const spec = result.messages.find((m) => m.type === 'SPEC')!.spec as { connectionSpecification: { properties: Record<string, Record<string, unknown>>; required: string[] } };
+    const props = spec.connectionSpecification.properties;
+    expect(props.auth_token!.airbyte_secret).toBe(true);
+    expect(props.base_url!.default).toBe('https://api.impact.com');
+    expect(spec.connectionSpecification.required).toEqual(['account_sid', 'auth_token', 'start_date']);
+    for (const name of ['job_types', 'replay', 'max_concurrent_downloads', 'poll_interval', 'job_timeout', 'report_exports', 'checkpoint_interval_records', 'on_cast_error']) {
+      expect(props, name).toHaveProperty(name);
+    }
+  });
+
+  it('check succeeds with good credentials and lists today’s jobs', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['check'], tmp, { config: baseConfig(s) });
+    const status = connectionStatus(result);
+    expect(status.status).toBe('SUCCEEDED');
+    const list = requestsTo(s, '/Jobs');
+    expect(list).toHaveLength(1);
+    expect(list[0]!.query.CreatedAfter).toBe(dayOffset(0));
+  });
+
+  it('check explains a 401 without echoing the token', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['check'], tmp, { config: baseConfig(s, { auth_token: 'wrong-token-12345' }) });
+    const status = connectionStatus(result);
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/HTTP 401/);
+    expect(status.message).toMatch(/account_sid and auth_token/);
+    expect(result.stdout).not.toContain('wrong-token-12345');
+  });
+
+  it('check explains a 403 (credentials accepted, no access to jobs)', async () => {
+    const s = await sandbox({ deniedTokens: ['no-jobs-access-token'] });
+    const result = await airbyte(['check'], tmp, { config: baseConfig(s, { auth_token: 'no-jobs-access-token' }) });
+    const status = connectionStatus(result);
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/HTTP 403/);
+    expect(status.message).toMatch(/refused access to the jobs of account/);
+    expect(result.stdout).not.toContain('no-jobs-access-token');
+  });
+
+  it('discovers jobs, job_results and one stream per configured report', async () => {
+    const s = await sandbox();
+    const config = baseConfig(s, { report_exports: [{ name: 'actions_report', report_id: 'mp_action_listing_fast' }] });
+    const result = await airbyte(['discover'], tmp, { config });
+    const catalog = result.messages.find((m) => m.type === 'CATALOG')!.catalog as { streams: Record<string, unknown>[] };
+    const byName = new Map(catalog.streams.map((st) => [st.name as string, st]));
+    expect([...byName.keys()]).toEqual(['jobs', 'job_results', 'actions_report']);
+    expect(byName.get('jobs')!.default_cursor_field).toEqual(['CreatedDate']);
+    expect(byName.get('jobs')!.source_defined_primary_key).toEqual([['Id']]);
+    expect(byName.get('job_results')!.source_defined_primary_key).toEqual([['job_id'], ['row_number']]);
+    const jobSchema = byName.get('jobs')!.json_schema as { properties: Record<string, { type: unknown; format?: string }> };
+    expect(jobSchema.properties.CreatedDate!.format).toBe('date-time');
+    expect(jobSchema.properties.RecordsProcessed!.type).toEqual(['null', 'integer']);
+    expect(jobSchema.properties.Replayable!.type).toEqual(['null', 'boolean']);
+    // discover makes no API calls: it must work before any job exists.
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('source-impact jobs stream', () => {
+  it('reads jobs incrementally: the second sync finds only the new jobs, a third one the job that finished', async () => {
+    const s = await sandbox();
+    const config = baseConfig(s, { start_date: dayOffset(-40) });
+    const catalog = airbyteCatalog(['jobs']);
+    const first = await airbyte(['read'], tmp, { config, catalog });
+    expect(first.code).toBe(0);
+    const firstJobs = records(first, 'jobs');
+    const expected = jobsBetween(s, dayOffset(-40));
+    expect(firstJobs.map((j) => j.Id)).toEqual(expected.map((j) => j.Id));
+    // Typed by the Job schema: integers, booleans and date-times as the document declares them.
+    const done = firstJobs.find((j) => j.Status === 'COMPLETED')!;
+    expect(typeof done.RecordsProcessed).toBe('number');
+    expect(typeof done.Replayable).toBe('boolean');
+    expect(done.CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+    expect(done.FailedDate).toBeNull();
+    const running = firstJobs.filter((j) => j.Status === 'RUNNING');
+    expect(running).toHaveLength(1);
+    // The CreatedAfter/CreatedBefore windows are plain dates.
+    for (const r of requestsTo(s, '/Jobs')) {
+      expect(r.query.CreatedAfter).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(r.query.CreatedBefore).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+
+    s.advanceClock(DAY_MS);
+    const second = await airbyte(['read'], tmp, { config, catalog, state: lastStates(first) });
+    const newJobs = records(second, 'jobs');
+    const now = jobsBetween(s, dayOffset(-40));
+    const before = new Set(expected.map((j) => j.Id));
+    expect(newJobs.map((j) => j.Id)).toEqual(now.filter((j) => !before.has(j.Id)).map((j) => j.Id));
+    expect(newJobs).toHaveLength(3);
+
+    // The job that was RUNNING finishes (someone polls it); the next sync emits it once more, alone.
+    const auth = `Basic ${Buffer.from(`${s.accountSid}:${s.authToken}`).toString('base64')}`;
+    for (let i = 0; i < 3; i++) await fetch(`${s.url}/Mediapartners/${s.accountSid}/Jobs/${running[0]!.Id as string}`, { headers: { authorization: auth } });
+    const third = await airbyte(['read'], tmp, { config, catalog, state: lastStates(second) });
+    const changed = records(third, 'jobs');
+    expect(changed.map((j) => [j.Id, j.Status])).toEqual([[running[0]!.Id, 'COMPLETED']]);
+    const fourth = await airbyte(['read'], tmp, { config, catalog, state: lastStates(third) });
+    expect(records(fourth, 'jobs')).toEqual([]);
+  });
+});
+
+describe('source-impact job_results', () => {
+  it('downloads completed results with Mode=Stream (200), polls through a 202, and never reads a job twice', async () => {
+    const s = await sandbox();
+    const config = baseConfig(s, { start_date: dayOffset(-15) });
+    const catalog = airbyteCatalog(['job_results']);
+    const first = await airbyte(['read'], tmp, { config, catalog });
+    expect(first.code).toBe(0);
+    expect(errorTraces(first)).toEqual([]);
+    const rows = records(first, 'job_results');
+    const jobs = jobsBetween(s, dayOffset(-15));
+    const readable = jobs.filter((j) => j.Status === 'COMPLETED');
+    // Every completed job's rows, in creation order, each with its job and row number.
+    const perJob = new Map<string, Record<string, unknown>[]>();
+    for (const r of rows) perJob.set(r.job_id as string, [...(perJob.get(r.job_id as string) ?? []), r]);
+    expect([...perJob.keys()]).toEqual(readable.map((j) => j.Id));
+    for (const job of readable) {
+      const got = perJob.get(job.Id)!;
+      expect(got.map((r) => r.row_number)).toEqual(got.map((_, i) => i + 1));
+      expect(got.length).toBe(job.RecordsProcessed);
+      expect(got[0]!.job_type).toBe(job.Type);
+      expect(got[0]!.job_created_date).toBe(job.CreatedDate);
+      expect(got.map((r) => r.data)).toEqual(expectedData(s.accountSid, s.resultOf(job.Id)!));
+    }
+    // The job that was RUNNING at listing time: polled to COMPLETED, then one 202 before its file.
+    const late = (jobs as Job[]).find((j) => (s.requests.filter((r) => r.path.endsWith(`/Jobs/${j.Id}/Download`)).length) === 2)!;
+    expect(late).toBeDefined();
+    expect(perJob.get(late.Id)!.length).toBeGreaterThan(0);
+    const downloads = requestsTo(s, '/Download');
+    expect(downloads.length).toBe(readable.length + 1);
+    expect(downloads.every((r) => r.query.Mode === 'Stream')).toBe(true);
+    expect(s.fileHostRequests).toHaveLength(0);
+    // FAILED and CANCELLED jobs have no result: skipped with a warning (replay is off).
+    const skipped = logs(first, 'WARN').filter((l) => l.includes('skipping job'));
+    expect(skipped).toHaveLength(jobs.filter((j) => j.Status === 'FAILED' || j.Status === 'CANCELLED').length);
+    expect(skipped.every((l) => l.includes('replay is off'))).toBe(true);
+    expect(requestsTo(s, '/Replay', 'PUT')).toHaveLength(0);
+
+    const downloadsBefore = requestsTo(s, '/Download').length;
+    const second = await airbyte(['read'], tmp, { config, catalog, state: lastStates(first) });
+    expect(records(second, 'job_results')).toEqual([]);
+    expect(requestsTo(s, '/Download').length).toBe(downloadsBefore);
+
+    s.advanceClock(DAY_MS);
+    const third = await airbyte(['read'], tmp, { config, catalog, state: lastStates(second) });
+    const fresh = new Set(records(third, 'job_results').map((r) => r.job_id));
+    const known = new Set(jobs.map((j) => j.Id));
+    expect([...fresh].every((id) => !known.has(id as string))).toBe(true);
+    expect(fresh.size).toBe(3);
+  });
+
+  it('follows the 302 to the signed file host without sending the Authorization header', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['read'], tmp, {
+      config: baseConfig(s, { start_date: dayOffset(-8), stream_downloads: false, job_types: ['DownloadReport', 'ClickExport'] }),
+      catalog: airbyteCatalog(['job_results']),
+    });
+    expect(result.code).toBe(0);
+    const rows = records(result, 'job_results');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.job_type))).toEqual(new Set(['DownloadReport', 'ClickExport']));
+    const fileRequests = s.fileHostRequests.filter((r) => r.path.startsWith('/signed/'));
+    expect(fileRequests.length).toBe(new Set(rows.map((r) => r.job_id)).size);
+    for (const r of s.fileHostRequests) {
+      expect(r.headers.authorization).toBeUndefined();
+      expect(r.headers.cookie).toBeUndefined();
+    }
+    expect(requestsTo(s, '/Download').every((r) => r.query.Mode === undefined)).toBe(true);
+    for (const id of new Set(rows.map((r) => r.job_id as string))) {
+      expect(rows.filter((r) => r.job_id === id).map((r) => r.data)).toEqual(expectedData(s.accountSid, s.resultOf(id)!));
+    }
+    // Signed URLs carry their signature in the query; it must not reach the logs.
+    expect(logs(result).join('\n')).not.toMatch(/Signature=[0-9a-f]{8}/);
+  });
+
+  it('replays a failed job and downloads its new result; a 403 on replay is logged and the job skipped', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['read'], tmp, {
+      config: baseConfig(s, { start_date: dayOffset(-10), replay: true }),
+      catalog: airbyteCatalog(['job_results']),
+    });
+    expect(result.code).toBe(0);
+    expect(errorTraces(result)).toEqual([]);
+    const puts = requestsTo(s, '/Replay', 'PUT');
+    expect(puts).toHaveLength(2);
+    const jobs = new Map((s.jobs() as Job[]).map((j) => [j.Id, j]));
+    const replayedId = puts.map((p) => p.path.split('/')[4]!).find((id) => jobs.get(id)!.Status === 'COMPLETED')!;
+    const refusedId = puts.map((p) => p.path.split('/')[4]!).find((id) => id !== replayedId)!;
+    expect(jobs.get(refusedId)!.Status).toBe('CANCELLED');
+    const rows = records(result, 'job_results');
+    const replayedRows = rows.filter((r) => r.job_id === replayedId);
+    expect(replayedRows.map((r) => r.data)).toEqual(expectedData(s.accountSid, s.resultOf(replayedId)!));
+    expect(replayedRows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.job_id === refusedId)).toBe(false);
+    expect(logs(result, 'WARN').some((l) => l.includes(refusedId) && l.includes('HTTP 403'))).toBe(true);
+    // The replayed job was polled after its PUT, then downloaded.
+    const after = s.requests.slice(s.requests.indexOf(puts.find((p) => p.path.includes(replayedId))!));
+    expect(after.some((r) => r.path.endsWith(`/Jobs/${replayedId}`))).toBe(true);
+    expect(after.some((r) => r.path.endsWith(`/Jobs/${replayedId}/Download`))).toBe(true);
+  });
+
+  it('gives the same exactly typed records from CSV, XLSX and JSON exports of one window', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['read'], tmp, {
+      config: baseConfig(s, { start_date: dayOffset(-13), job_types: ['DownloadReport', 'ApiReport'] }),
+      catalog: airbyteCatalog(['job_results']),
+    });
+    expect(result.code).toBe(0);
+    const rows = records(result, 'job_results');
+    const byJob = new Map<string, Record<string, unknown>[]>();
+    for (const r of rows) byJob.set(r.job_id as string, [...(byJob.get(r.job_id as string) ?? []), r.data as Record<string, unknown>]);
+    // Group the jobs by the window their result covers; find a window exported in all three formats.
+    const byWindow = new Map<string, Map<string, string>>();
+    for (const id of byJob.keys()) {
+      const spec = s.resultOf(id)!;
+      const key = `${spec.kind}|${spec.start}`;
+      byWindow.set(key, (byWindow.get(key) ?? new Map()).set(spec.format, id));
+    }
+    const trio = [...byWindow.values()].find((m) => m.size === 3)!;
+    expect(trio).toBeDefined();
+    const [csv, xlsx, json] = ['CSV', 'XLSX', 'JSON'].map((f) => byJob.get(trio.get(f)!)!);
+    expect(csv).toEqual(expectedData(s.accountSid, s.resultOf(trio.get('CSV')!)!));
+    expect(xlsx).toEqual(csv);
+    expect(json).toEqual(csv);
+    // Spot-check the typing itself.
+    const first = csv![0]!;
+    expect(typeof first.sale_amount).toBe('number');
+    expect(typeof first.campaign_id).toBe('number');
+    expect(typeof first.action_id).toBe('string');
+    expect(first.event_date).toMatch(/-05:00$/);
+  });
+});
+
+describe('source-impact report exports', () => {
+  it('exports a configured report per day window and re-exports only the last day on the next sync', async () => {
+    const s = await sandbox();
+    const config = baseConfig(s, {
+      report_exports: [{ name: 'actions_report', report_id: 'mp_action_listing_fast', window: 'day', start_date: dayOffset(-3), result_format: 'JSON' }],
+    });
+    const catalog = airbyteCatalog(['actions_report']);
+    const first = await airbyte(['read'], tmp, { config, catalog });
+    expect(first.code).toBe(0);
+    const rows = records(first, 'actions_report');
+    const windows = [...new Set(rows.map((r) => r.window_start as string))];
+    expect(windows).toEqual([dayOffset(-3), dayOffset(-2), dayOffset(-1), dayOffset(0)]);
+    for (const day of windows) {
+      const got = rows.filter((r) => r.window_start === day);
+      expect(got.map((r) => r.data)).toEqual(expectedData(s.accountSid, { kind: 'actions', start: day, end: day, format: 'JSON', seed: '' }));
+    }
+    const exports = requestsTo(s, '/ReportExport/mp_action_listing_fast');
+    expect(exports.map((r) => r.query.START_DATE)).toEqual(windows);
+    expect(exports.every((r) => r.query.ResultFormat === 'JSON' && r.query.END_DATE === r.query.START_DATE)).toBe(true);
+
+    const second = await airbyte(['read'], tmp, { config, catalog, state: lastStates(first) });
+    expect([...new Set(records(second, 'actions_report').map((r) => r.window_start))]).toEqual([dayOffset(0)]);
+  });
+
+  it('fails with a config error naming the report when impact.com does not know it', async () => {
+    const s = await sandbox();
+    const result = await airbyte(['read'], tmp, {
+      config: baseConfig(s, { report_exports: [{ name: 'nope', report_id: 'mp_no_such_report', start_date: dayOffset(-1) }] }),
+      catalog: airbyteCatalog(['nope']),
+    });
+    const traces = errorTraces(result);
+    expect(traces).toHaveLength(1);
+    const error = (traces[0]!.trace as { error: { failure_type: string; message: string } }).error;
+    expect(error.failure_type).toBe('config_error');
+    expect(error.message).toMatch(/mp_no_such_report/);
+  });
+});
+
+describe('impact contract', () => {
+  beforeAll(() => undefined);
+  it('every request the connector made follows the seed OpenAPI document (ReportExport as documented exception)', () => {
+    expect(allRequests.length).toBeGreaterThan(50);
+    const report = checkRequests(contract, allRequests, DOCUMENTED_EXCEPTIONS);
+    expect(report.violations).toEqual([]);
+    expect(Object.keys(report.operationsSeen).sort()).toEqual(['downloadJobResults', 'listJobs', 'replayJob', 'retrieveJobStatus']);
+    expect(report.exceptionsUsed['/Mediapartners/{AccountSID}/ReportExport/{Id}']).toBeGreaterThan(0);
+  });
+});
