@@ -75,11 +75,19 @@ export async function singer(args: string[], tmp: TempDir, files: { config?: unk
   return result;
 }
 
-/** Record data of one stream, in order. */
+/** Record data of one stream, in order (Airbyte `record.data` or Singer `record`). */
 export function records(result: CliResult, stream: string): Record<string, unknown>[] {
-  return result.messages
-    .filter((m) => m.type === 'RECORD' && (m.record as { stream: string }).stream === stream)
-    .map((m) => (m.record as { data: Record<string, unknown> }).data);
+  const out: Record<string, unknown>[] = [];
+  for (const m of result.messages) {
+    if (m.type !== 'RECORD') continue;
+    if (typeof m.stream === 'string') {
+      if (m.stream === stream) out.push(m.record as Record<string, unknown>);
+    } else {
+      const r = m.record as { stream: string; data: Record<string, unknown> };
+      if (r.stream === stream) out.push(r.data);
+    }
+  }
+  return out;
 }
 
 /** The Airbyte per-stream states of the last STATE message of each stream, as a state input. */
