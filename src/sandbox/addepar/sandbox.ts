@@ -98,6 +98,8 @@ export interface AddeparSandbox {
   credentials: { firmId: string; apiKey: string; apiSecret: string; bearerToken: string };
   /** Jobs created (POST /v1/jobs answered 202) whose parameters match, e.g. { portfolio_id: '101' }. */
   launches(match?: Record<string, unknown>): SandboxJob[];
+  /** Lets stuck jobs (faults.stuckNextJobs) run to completion from their next status poll. */
+  releaseStuckJobs(): void;
   close(): Promise<void>;
 }
 
@@ -390,6 +392,9 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     clock,
     credentials: { firmId, apiKey, apiSecret, bearerToken: bearerTokens[0] ?? '' },
     launches: (match) => jobs.filter((j) => (match ? matches(j.parameters, match) : true)),
+    releaseStuckJobs: () => {
+      for (const j of jobs) if (j.fate.kind === 'stuck') j.fate = { kind: 'complete' };
+    },
     close: async () => {
       await Promise.all([api.close(), fileHost.close()]);
     },

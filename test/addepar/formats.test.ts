@@ -1,0 +1,53 @@
+/**
+ * The same portfolio view exported as CSV, TSV, XLSX and JSON gives the same typed records
+ * through the built CLI; downloads redirected (303) to the file host never carry credentials.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, recordsOf, withoutEntityId, type Json } from './harness.js';
+
+const h = new Harness();
+afterAll(() => h.close());
+
+const WINDOW = { start: '2024-06-01', end: '2024-06-30' };
+
+async function readView(outputType: string, redirect: boolean): Promise<{ records: Json[]; fileHostAuth: unknown[]; apiAuth: number }> {
+  const sb = await h.sandbox({ redirectDownloads: redirect });
+  const config = h.file(`c-${outputType}.json`, {
+    ...baseConfig(sb, { start_date: WINDOW.start, end_date: WINDOW.end }),
+    // Portfolio 102 sold a holding in this window: a zero-value row and a Word/Date mix.
+    view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [102, 101], output_type: outputType }],
+  });
+  const discover = await airbyte(['discover', '--config', config]);
+  const r = await airbyte(['read', '--config', config, '--catalog', h.file(`cat-${outputType}.json`, configuredCatalog(discover.messages, 'incremental', ['holdings']))]);
+  expect(r.code).toBe(0);
+  return {
+    records: recordsOf(r.messages, 'holdings'),
+    fileHostAuth: sb.fileHostRequests.map((q) => q.headers.authorization),
+    apiAuth: sb.requests.filter((q) => q.headers.authorization !== undefined).length,
+  };
+}
+
+describe('output types', () => {
+  const expected = [...expectedViewRecords(12, 'ENTITY', 102, WINDOW), ...expectedViewRecords(12, 'ENTITY', 101, WINDOW)];
+
+  it.each(['CSV', 'TSV', 'XLSX'])('%s export gives the exact expected records', async (outputType) => {
+    const { records } = await readView(outputType, false);
+    expect(withoutEntityId(records)).toEqual(expected);
+  });
+
+  it('JSON export gives the same records, plus entity ids of securities', async () => {
+    const { records } = await readView('JSON', false);
+    expect(withoutEntityId(records)).toEqual(expected);
+    const apple = records.find((r) => r.portfolio_id === 102 && r.name === 'Apple Inc.')!;
+    expect(apple).toMatchObject({ entity_id: 2001, value: 0, quantity: 0, grouping: 'security' });
+    expect(records.filter((r) => r.grouping === 'asset_class').every((r) => r.entity_id === null)).toBe(true);
+  });
+
+  it.each(['CSV', 'XLSX', 'JSON'])('%s via a 303 to the file host: same records, no Authorization sent there', async (outputType) => {
+    const { records, fileHostAuth, apiAuth } = await readView(outputType, true);
+    expect(withoutEntityId(records)).toEqual(expected);
+    expect(fileHostAuth.length).toBe(2);
+    expect(fileHostAuth.every((a) => a === undefined)).toBe(true);
+    expect(apiAuth).toBeGreaterThan(0);
+  });
+});
