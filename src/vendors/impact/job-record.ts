@@ -40,7 +40,7 @@ export function parseDateTime(value: string): number | undefined {
 }
 
 function fail(jobId: string, field: string, value: unknown, expected: string): never {
-  throw new SystemError(`impact.com job ${jobId}: field ${field} is not ${expected} (got ${JSON.stringify(value).slice(0, 60)})`);
+  throw new SystemError(`impact.com job ${jobId}: field ${field} is not ${expected} (got ${value === undefined ? 'nothing' : String(JSON.stringify(value)).slice(0, 60)})`);
 }
 
 /**
