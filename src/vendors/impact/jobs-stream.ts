@@ -129,7 +129,8 @@ export function createJobsStream(api: ImpactApi, settings: ImpactSettings): Stre
     sourceDefinedCursor: true,
     defaultCursorField: ['CreatedDate'],
     sourceDefinedPrimaryKey: [['Id']],
-    isResumable: true,
+    // Listing is cheap; an interrupted full refresh simply lists again.
+    isResumable: false,
     read,
     checkpoint: () => ({ ...current }),
   };

@@ -84,6 +84,8 @@ function envelope(meta: ResultJobMeta, rowNumber: number, data: Row): Row {
 export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings, logger: Logger): Stream {
   const adapter = new ImpactJobAdapter(api, { replay: settings.replay, streamName: 'job_results', logger });
   const typers = new Map<string, FileRowTyper>();
+  /** The current read's signal: planning lists jobs and must stop when the sync is interrupted. */
+  let readSignal: AbortSignal | undefined;
 
   async function planSlices(previous: JobStreamState | undefined): Promise<JobSlice<ResultSliceParams>[]> {
     const cursor = previous?.partitions[PARTITION]?.cursor;
@@ -91,8 +93,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
     const slices: JobSlice<ResultSliceParams>[] = [];
     const now = Date.now();
     const counts = { adopt: 0, replay: 0, skip: 0, otherTypes: 0 };
-    // Planning happens before the engine has a signal of its own to share; listing is short.
-    const signal = new AbortController().signal;
+    const signal = readSignal ?? new AbortController().signal;
     for await (const { jobs } of listJobWindows(api, start, todayUtc(now), signal)) {
       for (const job of jobs) {
         const position = jobPosition(job);
@@ -121,7 +122,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
     return slices;
   }
 
-  return createJobStream<ResultSliceParams>({
+  const stream = createJobStream<ResultSliceParams>({
     info: {
       name: 'job_results',
       jsonSchema: loadImpactSchema('job_results'),
@@ -148,6 +149,13 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
     },
     engine: engineSettings(settings),
   });
+  return {
+    ...stream,
+    read: (request) => {
+      readSignal = request.signal;
+      return stream.read(request);
+    },
+  };
 }
 
 export function engineSettings(settings: ImpactSettings): Parameters<typeof createJobStream>[0]['engine'] {
