@@ -117,6 +117,9 @@ describe('source-addepar discover and read', () => {
     // Query jobs carry only what Addepar understands.
     const queryJob = sb.jobs.find((j) => j.jobType === 'PORTFOLIO_QUERY')!;
     expect(queryJob.parameters).toMatchObject({ portfolio_type: 'GROUP', portfolio_id: [501], groupings: [{ key: 'asset_class' }], hide_previous_holdings: false });
+    // No credential leaves the process in any message.
+    const basic = Buffer.from(`${sb.credentials.apiKey}:${sb.credentials.apiSecret}`).toString('base64');
+    for (const secret of [sb.credentials.apiSecret, sb.credentials.apiKey, basic]) expect(r.stdout).not.toContain(secret);
     // Primary keys are unique.
     const keys = holdings.map((rec) => `${String(rec.portfolio_id)}|${String(rec.window_start)}|${String(rec.window_end)}|${String(rec.path)}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -163,5 +166,19 @@ describe('source-addepar discover and read', () => {
     expect(new Set(reread.map((rec) => rec.window_start))).toEqual(new Set(['2024-04-01']));
     const april = recordsOf(r2.messages, 'holdings').filter((rec) => rec.window_start === '2024-04-01');
     expect(reread).toEqual(april);
+  });
+
+  it('full refresh resumes an interrupted run from state, and starts over after a finished one', async () => {
+    const sb = await h.sandbox();
+    const config = h.file('c.json', baseConfig(sb, { view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101] }] }));
+    const discover = await airbyte(['discover', '--config', config]);
+    const catalog = h.file('cat.json', configuredCatalog(discover.messages, 'full_refresh', ['holdings']));
+    const interrupted = [
+      { type: 'STREAM', stream: { stream_descriptor: { name: 'holdings' }, stream_state: { partitions: { 'ENTITY:101': { cursor: '2024-01-31' } }, inflight: {} } } },
+    ];
+    const resumed = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', h.file('s1.json', interrupted)]);
+    expect(new Set(recordsOf(resumed.messages, 'holdings').map((rec) => rec.window_start))).toEqual(new Set(['2024-02-01']));
+    const again = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', h.file('s2.json', nextState(resumed.messages))]);
+    expect(new Set(recordsOf(again.messages, 'holdings').map((rec) => rec.window_start))).toEqual(new Set(['2024-01-01', '2024-02-01']));
   });
 });
