@@ -14,6 +14,7 @@ import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { ConfigError, ConnectorError, SystemError, TransientError, messageOf } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ReadRequest, Row, Stream, StreamEvent, StreamInfo } from '../core/source.js';
+import { parseResult } from '../formats/index.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
 import { PollBackoff } from './poll-backoff.js';
 import { JobProgress } from './progress.js';
@@ -56,14 +57,6 @@ export interface JobStreamOptions<P> {
 
 const KNOWN_STATES = new Set<JobState>(['pending', 'running', 'completed', 'failed', 'cancelled', 'expired']);
 
-/**
- * The default parser, loaded on first use: the formats module pulls in exceljs, which streams
- * with their own parser (and unit tests of the engine) should not pay for.
- */
-async function* defaultParse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]> {
-  const { parseResult } = await import('../formats/index.js');
-  yield* parseResult(body, options);
-}
 
 /** True when the error, or any error it wraps, says that trying again may work. */
 function isTransientFailure(err: unknown): boolean {
@@ -95,24 +88,54 @@ interface SliceRun<P> {
 
 export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
   const settings = validateSettings(options.engine);
-  const parse = options.parse ?? defaultParse;
+  const parse = options.parse ?? parseResult;
   let current: JobStreamState = { partitions: {}, inflight: {} };
 
   async function* read(request: ReadRequest): AsyncGenerator<StreamEvent> {
     const { logger, signal } = request;
     const previous = readJobStreamState(request.state, logger);
     current = { ...(previous ? cloneState(previous) : {}), partitions: { ...previous?.partitions }, inflight: {} };
+    delete current.launching;
     const slices = await options.planSlices(previous ? cloneState(previous) : undefined);
     const runs = planRuns(slices, previous, logger);
     const launchedHere = new Set<string>();
     const snapshot = (): StreamEvent => ({ type: 'state', state: cloneState(current) });
 
-    const launch = async (run: SliceRun<P>, why: string): Promise<void> => {
+    /**
+     * Launches the slice's job and records it in `inflight`; the caller yields the state next.
+     * With an adapter that can find launched jobs, a launch mark is yielded first, so that a crash
+     * before the job id reaches state leaves a mark the next sync resolves with findLaunched.
+     */
+    const launch = async function* (run: SliceRun<P>, why: string): AsyncGenerator<StreamEvent> {
+      const key = run.slice.key;
+      if (options.adapter.findLaunched) {
+        current.launching = { ...current.launching, [key]: new Date().toISOString() };
+        yield snapshot();
+      }
       const { jobId } = await options.adapter.launch(run.slice.params, signal);
       launchedHere.add(jobId);
       run.firstStartedAt ??= Date.now();
-      current.inflight[run.slice.key] = { jobId, launchedAt: new Date().toISOString(), emitted: 0 };
-      logger.info(`${options.info.name}: launched job ${jobId} for slice ${run.slice.key}${why}`);
+      current.inflight[key] = { jobId, launchedAt: new Date().toISOString(), emitted: 0 };
+      clearLaunchMark(key);
+      logger.info(`${options.info.name}: launched job ${jobId} for slice ${key}${why}`);
+    };
+
+    /** Adopts the job a crashed sync launched for this slice but never recorded, if the vendor lists it. */
+    const recoverLaunch = async (run: SliceRun<P>): Promise<boolean> => {
+      const since = current.launching?.[run.slice.key];
+      if (since === undefined || !options.adapter.findLaunched) return false;
+      const found = await options.adapter.findLaunched(run.slice.params, since, signal);
+      clearLaunchMark(run.slice.key);
+      if (!found) {
+        logger.info(`${options.info.name}: no job was launched for slice ${run.slice.key} before the interruption; launching one`);
+        return false;
+      }
+      // Replaces a job the interrupted sync was relaunching, if any: the mark is newer.
+      current.inflight[run.slice.key] = { jobId: found.jobId, launchedAt: found.launchedAt ?? since, emitted: 0 };
+      run.attempts = Math.max(run.attempts, 1);
+      run.firstStartedAt ??= Date.now();
+      logger.info(`${options.info.name}: adopting job ${found.jobId} for slice ${run.slice.key}, launched by an interrupted sync`);
+      return true;
     };
 
     try {
@@ -120,15 +143,18 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         // Keep the launch window full: the vendor works on these while we wait for the head.
         for (let i = head; i < Math.min(runs.length, head + settings.maxConcurrentJobs); i++) {
           const run = runs[i]!;
+          if (await recoverLaunch(run)) {
+            yield snapshot();
+            continue;
+          }
           if (current.inflight[run.slice.key] !== undefined) continue;
+          run.attempts++;
           if (run.slice.adoptJobId !== undefined) {
             current.inflight[run.slice.key] = { jobId: run.slice.adoptJobId, launchedAt: new Date().toISOString(), emitted: 0 };
-            run.attempts++;
             run.firstStartedAt ??= Date.now();
             logger.info(`${options.info.name}: reading existing job ${run.slice.adoptJobId} for slice ${run.slice.key}`);
           } else {
-            run.attempts++;
-            await launch(run, '');
+            yield* launch(run, '');
           }
           yield snapshot();
         }
@@ -147,6 +173,12 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       }
       throw err;
     }
+  }
+
+  function clearLaunchMark(key: string): void {
+    if (current.launching === undefined) return;
+    delete current.launching[key];
+    if (Object.keys(current.launching).length === 0) delete current.launching;
   }
 
   async function cancelJob(jobId: string, logger: Logger): Promise<void> {
@@ -174,6 +206,11 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         logger.info(`${options.info.name}: dropping job ${job.jobId} of slice ${key} from state: the slice is no longer planned`);
       }
     }
+    for (const [key, since] of Object.entries(previous?.launching ?? {})) {
+      // A mark stays in state until this sync resolves it (a crash before that must not lose it).
+      if (seen.has(key)) current.launching = { ...current.launching, [key]: since };
+      else logger.info(`${options.info.name}: dropping the launch mark of slice ${key}: the slice is no longer planned`);
+    }
     return slices.map((slice) => ({ slice, attempts: current.inflight[slice.key] ? 1 : 0 }));
   }
 
@@ -181,7 +218,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
   async function* runSlice(
     run: SliceRun<P>,
     request: ReadRequest,
-    launch: (run: SliceRun<P>, why: string) => Promise<void>,
+    launch: (run: SliceRun<P>, why: string) => AsyncGenerator<StreamEvent>,
     snapshot: () => StreamEvent,
   ): AsyncGenerator<StreamEvent> {
     const { logger, signal } = request;
@@ -193,7 +230,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     run.firstStartedAt ??= Date.now();
 
     /** Replaces the slice's job; `countsAttempt` false only for capacity refusals. */
-    async function relaunch(reason: string, countsAttempt: boolean): Promise<void> {
+    async function* relaunch(reason: string, countsAttempt: boolean): AsyncGenerator<StreamEvent> {
       const old = job();
       if (countsAttempt && run.attempts >= settings.maxAttempts) {
         throw new TransientError(
@@ -207,7 +244,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       }
       // Capacity refusals ("try again later") do not use up the attempts meant for real failures.
       if (countsAttempt) run.attempts++;
-      await launch(run, ` (relaunch: job ${old.jobId} ${reason})`);
+      yield* launch(run, ` (relaunch: job ${old.jobId} ${reason})`);
       poll.reset();
       downloadFailures = 0;
       progress = new JobProgress(logger, `${options.info.name} job ${job().jobId} (slice ${slice.key})`);
@@ -216,7 +253,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     const retention = settings.resultRetentionMs;
     if (retention !== undefined && Date.now() - Date.parse(job().launchedAt) > retention) {
       logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} is older than the result retention; relaunching`);
-      await relaunch('outlived the result retention', true);
+      yield* relaunch('outlived the result retention', true);
       yield snapshot();
     }
 
@@ -285,7 +322,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
           }
         }
       }
-      await relaunch(relaunchReason, countsAttempt);
+      yield* relaunch(relaunchReason, countsAttempt);
       yield snapshot();
     }
   }

@@ -38,7 +38,15 @@ export function readJobStreamState(raw: StreamState | undefined, logger: Logger)
       else logger.warn(`Ignoring unreadable in-flight job of slice ${JSON.stringify(key)} in state`);
     }
   }
-  return { ...raw, partitions, inflight };
+  const launching: Record<string, string> = {};
+  if (isRecord(raw.launching)) {
+    for (const [key, value] of Object.entries(raw.launching)) {
+      if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) launching[key] = value;
+      else logger.warn(`Ignoring unreadable launch mark of slice ${JSON.stringify(key)} in state`);
+    }
+  }
+  const { launching: _dropped, ...rest } = raw;
+  return { ...rest, partitions, inflight, ...(Object.keys(launching).length > 0 ? { launching } : {}) };
 }
 
 export function cloneState(state: JobStreamState): JobStreamState {

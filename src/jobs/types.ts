@@ -38,6 +38,14 @@ export interface JobAdapter<Params> {
   download(jobId: string, signal: AbortSignal): Promise<DownloadOutcome>;
   /** Cancels a job where the API can; best effort. */
   cancel?(jobId: string): Promise<void>;
+  /**
+   * Finds a job launched for these parameters at or after `since` (ISO timestamp), if the API can
+   * list jobs. A sync killed between a launch request and the STATE carrying the new job's id
+   * left such a job behind; the engine adopts it instead of launching a duplicate. Adapters
+   * should allow for clock skew between jobtap and the vendor when comparing with `since`.
+   * When absent, that crash window can cause one duplicate launch.
+   */
+  findLaunched?(params: Params, since: string, signal: AbortSignal): Promise<{ jobId: string; launchedAt?: string } | undefined>;
 }
 
 /** One unit of work: one job to run, download and parse. */
@@ -73,5 +81,10 @@ export interface JobStreamState {
   partitions: Record<string, { cursor: string }>;
   /** Jobs launched but not fully emitted, by slice key. */
   inflight: Record<string, InflightJob>;
+  /**
+   * Launches requested but not yet confirmed with a job id, by slice key → ISO time of the request.
+   * Written before the launch request when the adapter can `findLaunched`; absent when empty.
+   */
+  launching?: Record<string, string>;
   [key: string]: unknown;
 }

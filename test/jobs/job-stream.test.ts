@@ -343,6 +343,40 @@ describe('createJobStream: resume', () => {
     expect(s.launches('alpha|2024-01-01..2024-01-07')).toBe(1);
   });
 
+  it('a launch mark left by a crash before the job id reached state: adopts the job the vendor lists', async () => {
+    const { sim: s } = await sim();
+    const key = 'alpha|2024-01-01..2024-01-07';
+    const mark = new Date(Date.now() - 1_000).toISOString();
+    await fetch(`${s.api.url}/jobs`, { method: 'POST', body: JSON.stringify({ partition: 'alpha', start: '2024-01-01', end: '2024-01-07' }) });
+    const logger = captureLogger();
+    const r = await drive(createEventsStream(config(s), logger), { state: { partitions: {}, inflight: {}, launching: { [key]: mark } }, logger });
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expectOneLaunchPerSlice(s);
+    expect(logger.lines.some((l) => l.includes('adopting job'))).toBe(true);
+    expect(r.lastState).toEqual({ partitions: { alpha: { cursor: END }, beta: { cursor: END } }, inflight: {} });
+  });
+
+  it('a launch mark with no job behind it: launches once, normally', async () => {
+    const { sim: s } = await sim();
+    const key = 'beta|2024-01-15..2024-01-21';
+    const r = await drive(createEventsStream(config(s), captureLogger()), { state: { partitions: {}, inflight: {}, launching: { [key]: new Date().toISOString() } } });
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expectOneLaunchPerSlice(s);
+  });
+
+  it('every launch is preceded by a state holding its launch mark', async () => {
+    const { sim: s } = await sim();
+    const marks: string[] = [];
+    await drive(createEventsStream(config(s), captureLogger()), {
+      onEvent: (kind, state) => {
+        if (kind === 'state') marks.push(...Object.keys((state as { launching?: object }).launching ?? {}));
+      },
+    });
+    expect([...new Set(marks)].sort()).toEqual([...SLICE_KEYS].sort());
+  });
+
   it('drops in-flight jobs of slices that are no longer planned, and says so', async () => {
     const { sim: s } = await sim();
     const state: StreamState = { partitions: {}, inflight: { 'gamma|2023-01-01..2023-01-07': { jobId: 'job-x', launchedAt: new Date().toISOString(), emitted: 0 } } };
