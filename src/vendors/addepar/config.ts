@@ -314,12 +314,11 @@ function todayUtc(): string {
 
 /** Applies defaults; throws ConfigError for rules JSON Schema cannot express. */
 export function resolveConfig(config: AddeparConfig): ResolvedConfig {
-  const hasBasic = Boolean(config.api_key) && Boolean(config.api_secret);
-  if (!hasBasic && !config.oauth_access_token) {
-    throw new ConfigError('Addepar needs credentials: set api_key and api_secret, or oauth_access_token.');
-  }
-  if (!config.oauth_access_token && (Boolean(config.api_key) !== Boolean(config.api_secret))) {
-    throw new ConfigError('api_key and api_secret go together: set both (or use oauth_access_token).');
+  if (!config.oauth_access_token) {
+    if (Boolean(config.api_key) !== Boolean(config.api_secret)) {
+      throw new ConfigError('api_key and api_secret go together: set both (or use oauth_access_token).');
+    }
+    if (!config.api_key) throw new ConfigError('Addepar needs credentials: set api_key and api_secret, or oauth_access_token.');
   }
   const startDate = config.start_date;
   const endDate = config.end_date ?? todayUtc();
