@@ -9,6 +9,7 @@ import { createFaultInjector, type FaultRule } from '../../src/sandbox/framework
 import { createEventsStream, type FixtureConfig } from '../fixtures/job-source.js';
 import { startJobSim, type JobBehaviour, type JobParamsWire, type JobSim } from '../fixtures/job-sim.js';
 import { captureLogger, drive, idsOf } from './helpers.js';
+import { parseResult } from '../../src/formats/index.js';
 
 const PARTITIONS = ['alpha', 'beta'];
 const START = '2024-01-01';
@@ -194,6 +195,32 @@ describe('createJobStream: HTTP faults', () => {
     expect(second.error).toBeUndefined();
     expectExactSet(s, [...first.records, ...second.records]);
     // The slice whose job was in flight was not launched again.
+    expectOneLaunchPerSlice(s);
+  });
+});
+
+describe('createJobStream with the real result parser (parseResult)', () => {
+  it('emits the exact record set', async () => {
+    const { sim: s } = await sim(undefined, [], 20);
+    const r = await drive(createEventsStream(config(s), captureLogger(), parseResult));
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expect(idsOf(r.records)).toEqual(expectedOrder(s));
+  });
+
+  it('never parses a truncated or reset body as a short file: re-downloads, exact set', async () => {
+    const { sim: s, hits } = await sim(
+      undefined,
+      [
+        { id: 'short', path: /\/result$/, every: 3, action: { kind: 'truncate', fraction: 0.5 } },
+        { id: 'reset', path: /\/result$/, skip: 1, every: 3, action: { kind: 'reset_mid_body', fraction: 0.3 } },
+      ],
+      200,
+    );
+    const r = await drive(createEventsStream(config(s), captureLogger(), parseResult));
+    expect(r.error).toBeUndefined();
+    expect(hits('short') + hits('reset')).toBeGreaterThanOrEqual(4);
+    expectExactSet(s, r.records);
     expectOneLaunchPerSlice(s);
   });
 });
