@@ -14,6 +14,7 @@
  * - GET /v1/portfolio/views/:id describes a saved view (columns and groupings).
  */
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
 import { analyse, columnAttribute, groupingAttribute } from './analysis.js';
@@ -70,6 +71,13 @@ export interface AddeparSandboxOptions {
   faults?: Partial<SandboxFaults>;
   /** Extra interceptors on the API host (e.g. the framework's fault injector). */
   interceptors?: SimInterceptor[];
+  /** Interceptors on the file host that 303 downloads point to. */
+  fileHostInterceptors?: SimInterceptor[];
+  /**
+   * Stream result files with chunked encoding instead of rendering them first to send a
+   * Content-Length (the default, which lets clients detect truncated downloads). For large results.
+   */
+  chunkedResults?: boolean;
   /** Start of the sandbox clock (ms since epoch). Default: the real clock. */
   startTime?: number;
 }
@@ -128,6 +136,12 @@ function viewResource(v: SavedView): Record<string, unknown> {
     },
     links: { self: `/v1/portfolio/views/${v.id}` },
   };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
 }
 
 function matches(params: Record<string, unknown>, match: Record<string, unknown>): boolean {
@@ -204,15 +218,23 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     const plan = plans.get(job.id)!;
     const tree = analyse(plan.analysis);
     const body = renderResult({ tree, columns: plan.analysis.columns, groupings: plan.analysis.groupings, dataType: plan.dataType }, plan.outputType);
-    res.writeHead(200, {
+    const headers: Record<string, string | number> = {
       'content-type': CONTENT_TYPES[plan.outputType],
       'content-disposition': `attachment; filename="portfolio_data.${FILE_EXTENSIONS[plan.outputType]}"`,
-    });
-    await pipeline(body, res);
+    };
+    if (options.chunkedResults) {
+      res.writeHead(200, headers);
+      await pipeline(body, res);
+      return;
+    }
+    const bytes = await collect(body);
+    res.writeHead(200, { ...headers, 'content-length': bytes.length });
+    res.end(bytes);
   }
 
   const fileHost: SimServer = await startSimServer({
     host: options.host,
+    interceptors: options.fileHostInterceptors,
     routes: [
       {
         method: 'GET',
