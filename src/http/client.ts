@@ -5,7 +5,7 @@
  * whose length is checked so a truncated download is an error rather than a short file.
  */
 import type { Readable } from 'node:stream';
-import { SystemError, TransientError } from '../core/errors.js';
+import { messageOf, SystemError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { abortReason, defaultRetryPolicy, parseRetryAfterMs, retryDelayMs, sleep } from './backoff.js';
 import { checkedReadable, checkedText, declaredLength, type BodyReadOptions } from './body.js';
@@ -50,7 +50,12 @@ export class HttpClient {
     this.secrets = [...(options.secrets ?? []), ...Object.values(this.defaultHeaders)].filter((s) => s.length > 0);
   }
 
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  request(req: HttpRequest): Promise<HttpResponse> {
+    return this.send(req, 0);
+  }
+
+  /** One request with its retries; `retry` > 0 when a body read already used some of the budget. */
+  private async send(req: HttpRequest, firstRetry: number): Promise<HttpResponse> {
     const url = this.resolve(req);
     let hop: Hop = {
       url,
@@ -59,7 +64,7 @@ export class HttpClient {
       sameOrigin: url.origin === this.base.origin,
     };
     const follow = req.followRedirects ?? true;
-    let retry = 0;
+    let retry = firstRetry;
     let redirects = 0;
     for (;;) {
       throwIfAborted(req.signal);
@@ -89,7 +94,21 @@ export class HttpClient {
         continue;
       }
       const accepted = (status >= 200 && status < 300) || (req.acceptStatuses ?? []).includes(status) || (!follow && REDIRECT_STATUSES.has(status));
-      if (accepted) return this.wrap(response, hop, controller, release);
+      if (accepted) {
+        // A small body (json/text) that breaks off is fetched again, within the same retry budget,
+        // when the method is safe to repeat; streamed bodies are re-downloaded by their caller.
+        const canRepeat = req.method !== 'POST' && req.method !== 'PATCH' && retry < this.policy.maxRetries;
+        const usedRetries = retry;
+        const repeat = canRepeat
+          ? async (err: unknown): Promise<HttpResponse> => {
+              const delay = retryDelayMs(usedRetries, this.policy, undefined);
+              this.logger.warn(`HTTP ${req.method} ${this.mask(url)}: response body broke off (${messageOf(err)}); retry ${usedRetries + 1}/${this.policy.maxRetries} in ${delay} ms`);
+              await sleep(delay, req.signal);
+              return this.send(req, usedRetries + 1);
+            }
+          : undefined;
+        return this.wrap(response, hop, controller, release, repeat);
+      }
 
       if (isRetryableStatus(status) && retry < this.policy.maxRetries) {
         const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
@@ -181,7 +200,13 @@ export class HttpClient {
     }
   }
 
-  private wrap(response: Response, hop: Hop, controller: AbortController, release: () => void): HttpResponse {
+  private wrap(
+    response: Response,
+    hop: Hop,
+    controller: AbortController,
+    release: () => void,
+    repeat: ((err: unknown) => Promise<HttpResponse>) | undefined,
+  ): HttpResponse {
     const describe = `${hop.method} ${this.mask(hop.url)}`;
     const readOptions = (): BodyReadOptions => ({
       expectedLength: declaredLength(response.headers),
@@ -196,7 +221,14 @@ export class HttpClient {
       used = true;
       return response.body ?? emptyBody();
     };
-    const text = (): Promise<string> => checkedText(take(), readOptions());
+    const text = async (): Promise<string> => {
+      try {
+        return await checkedText(take(), readOptions());
+      } catch (err) {
+        if (repeat === undefined || !(err instanceof TransientError)) throw err;
+        return (await repeat(err)).text();
+      }
+    };
     return {
       status: response.status,
       headers: response.headers,

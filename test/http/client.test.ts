@@ -299,3 +299,28 @@ describe('HttpClient redirects', () => {
     expect(files.requests).toHaveLength(0);
   });
 });
+
+describe('HttpClient small bodies', () => {
+  it('fetches a GET again when its JSON body breaks off, within the retry budget', async () => {
+    const { server, hits } = await sim([{ id: 'cut', path: /^\/json$/, times: 2, action: { kind: 'truncate', afterBytes: 3 } }]);
+    const logger = captureLogger();
+    const res = await client(server, logger).request({ method: 'GET', url: '/json' });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(hits('cut')).toBe(2);
+    expect(logger.lines.filter((l) => l.includes('response body broke off'))).toHaveLength(2);
+  });
+
+  it('never repeats a POST whose response body broke off', async () => {
+    const { server } = await sim([{ id: 'cut', method: 'POST', path: /^\/json$/, times: 1, action: { kind: 'reset_mid_body', afterBytes: 2 } }]);
+    const res = await client(server).request({ method: 'POST', url: '/json', body: { a: 1 } });
+    await expect(res.json()).rejects.toBeInstanceOf(TransientError);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('gives up on a body that keeps breaking once the budget is spent', async () => {
+    const { server } = await sim([{ id: 'cut', path: /^\/json$/, every: 1, action: { kind: 'truncate', afterBytes: 3 } }]);
+    const res = await client(server, captureLogger(), { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } }).request({ method: 'GET', url: '/json' });
+    await expect(res.json()).rejects.toBeInstanceOf(TransientError);
+    expect(server.requests).toHaveLength(3);
+  });
+});

@@ -175,6 +175,28 @@ describe('createJobStream: HTTP faults', () => {
     expectExactSet(s, r.records);
   });
 
+  it('connection reset inside status responses: polled again, exact records', async () => {
+    const { sim: s, hits } = await sim(undefined, [{ id: 'cut', method: 'GET', path: /^\/jobs\/[^/]+$/, every: 3, action: { kind: 'reset_mid_body', afterBytes: 5 } }]);
+    const r = await drive(createEventsStream(config(s), captureLogger()));
+    expect(r.error).toBeUndefined();
+    expect(hits('cut')).toBeGreaterThan(0);
+    expectExactSet(s, r.records);
+    expectOneLaunchPerSlice(s);
+  });
+
+  it('launch response lost (reset after the job was created): transient error, resume adopts the job, no second launch', async () => {
+    const { sim: s, hits } = await sim(undefined, [{ id: 'lost', method: 'POST', path: /^\/jobs$/, skip: 2, times: 1, action: { kind: 'reset_mid_body', afterBytes: 3 } }]);
+    const cfg = config(s);
+    const first = await drive(createEventsStream(cfg, captureLogger()));
+    expect(hits('lost')).toBe(1);
+    expect(first.error).toBeInstanceOf(TransientError);
+    expect(Object.keys((first.lastState as { launching?: object }).launching ?? {})).toHaveLength(1);
+    const second = await drive(createEventsStream(cfg, captureLogger()), { state: first.lastState });
+    expect(second.error).toBeUndefined();
+    expectExactSet(s, [...first.records, ...second.records]);
+    expectOneLaunchPerSlice(s);
+  });
+
   it('download retries exhausted: transient error with a state that resumes without loss or duplicates', async () => {
     let networkBroken = true;
     const { sim: s } = await sim(
