@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
 import type { RecordedRequest } from '../../src/sandbox/framework/server.js';
 import { startImpactSandbox, type ImpactSandbox, type ImpactSandboxOptions } from '../../src/sandbox/impact/index.js';
 import { DOCUMENTED_EXCEPTIONS } from './contract-exceptions.js';
@@ -319,6 +320,34 @@ describe('source-impact report exports', () => {
     const error = (traces[0]!.trace as { error: { failure_type: string; message: string } }).error;
     expect(error.failure_type).toBe('config_error');
     expect(error.message).toMatch(/mp_no_such_report/);
+  });
+});
+
+describe('source-impact against a hostile server', () => {
+  it('retries 429/503, re-downloads truncated and reset files, and still emits every row exactly once', async () => {
+    const faults = createFaultInjector([
+      { id: 'list-429', method: 'GET', path: /\/Jobs$/, times: 1, action: { kind: 'status', status: 429, retryAfterSeconds: 0 } },
+      { id: 'status-503', method: 'GET', path: /\/Jobs\/[^/]+$/, every: 4, action: { kind: 'status', status: 503 } },
+      { id: 'download-truncate', method: 'GET', path: /\/Download$/, skip: 1, times: 1, action: { kind: 'truncate', fraction: 0.6 } },
+      { id: 'download-reset', method: 'GET', path: /\/Download$/, skip: 4, times: 1, action: { kind: 'reset_mid_body', fraction: 0.5 } },
+    ]);
+    const s = await sandbox({ interceptors: [faults.interceptor] });
+    const result = await airbyte(['read'], tmp, {
+      config: baseConfig(s, { start_date: dayOffset(-8), job_types: ['DownloadReport', 'ApiReport', 'ClickExport'] }),
+      catalog: airbyteCatalog(['job_results']),
+    });
+    expect(errorTraces(result)).toEqual([]);
+    expect(result.code).toBe(0);
+    for (const id of ['list-429', 'status-503', 'download-truncate', 'download-reset']) expect(faults.hits(id), id).toBeGreaterThan(0);
+    const rows = records(result, 'job_results');
+    const ids = [...new Set(rows.map((r) => r.job_id as string))];
+    expect(ids.length).toBeGreaterThan(3);
+    for (const id of ids) {
+      const got = rows.filter((r) => r.job_id === id);
+      expect(got.map((r) => r.row_number)).toEqual(got.map((_, i) => i + 1));
+      expect(got.map((r) => r.data)).toEqual(expectedData(s.accountSid, s.resultOf(id)!));
+    }
+    expect(logs(result, 'WARN').some((l) => /retry/i.test(l))).toBe(true);
   });
 });
 

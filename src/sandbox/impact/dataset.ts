@@ -78,10 +78,13 @@ export function daysBetween(start: string, end: string): string[] {
   return out;
 }
 
-/** Action listing rows of one day (the columns of a partner "Action Listing" export). */
-export function actionsForDay(account: string, day: string): ExportRow[] {
+/**
+ * Action listing rows of one day (the columns of a partner "Action Listing" export).
+ * `volume` multiplies the rows per day, for benchmarks and large-file tests.
+ */
+export function actionsForDay(account: string, day: string, volume = 1): ExportRow[] {
   const rand = prng(hashString(`${account}|actions|${day}`));
-  const count = 3 + Math.floor(rand() * 4);
+  const count = (3 + Math.floor(rand() * 4)) * volume;
   const rows: ExportRow[] = [];
   for (let i = 0; i < count; i++) {
     const program = pick(rand, PROGRAMS);
@@ -106,9 +109,9 @@ export function actionsForDay(account: string, day: string): ExportRow[] {
 }
 
 /** Click export rows of one day. */
-export function clicksForDay(account: string, day: string): ExportRow[] {
+export function clicksForDay(account: string, day: string, volume = 1): ExportRow[] {
   const rand = prng(hashString(`${account}|clicks|${day}`));
-  const count = 5 + Math.floor(rand() * 6);
+  const count = (5 + Math.floor(rand() * 6)) * volume;
   const rows: ExportRow[] = [];
   for (let i = 0; i < count; i++) {
     const program = pick(rand, PROGRAMS);
@@ -128,9 +131,9 @@ export function clicksForDay(account: string, day: string): ExportRow[] {
 }
 
 /** One row per day: the partner "Performance by Day" report. */
-export function performanceForDay(account: string, day: string): ExportRow {
-  const actions = actionsForDay(account, day);
-  const clicks = clicksForDay(account, day);
+export function performanceForDay(account: string, day: string, volume = 1): ExportRow {
+  const actions = actionsForDay(account, day, volume);
+  const clicks = clicksForDay(account, day, volume);
   const payout = actions.reduce((sum, a) => sum + Number(a.Payout), 0);
   const revenue = actions.reduce((sum, a) => sum + Number(a['Sale Amount']), 0);
   return {

@@ -84,16 +84,16 @@ export const RESULT_COLUMNS: Record<ResultKind, string[]> = {
   terms: ['Campaign Id', 'Campaign', 'Payout Before', 'Payout After', 'Effective Date'],
 };
 
-export function resultRows(account: string, spec: ResultSpec): ExportRow[] {
+export function resultRows(account: string, spec: ResultSpec, volume = 1): ExportRow[] {
   switch (spec.kind) {
     case 'actions': {
-      const rows = daysBetween(spec.start, spec.end).flatMap((d) => actionsForDay(account, d));
+      const rows = daysBetween(spec.start, spec.end).flatMap((d) => actionsForDay(account, d, volume));
       return spec.programId === undefined ? rows : rows.filter((r) => String(r['Campaign Id']) === spec.programId);
     }
     case 'clicks':
-      return daysBetween(spec.start, spec.end).flatMap((d) => clicksForDay(account, d));
+      return daysBetween(spec.start, spec.end).flatMap((d) => clicksForDay(account, d, volume));
     case 'performance':
-      return daysBetween(spec.start, spec.end).map((d) => performanceForDay(account, d));
+      return daysBetween(spec.start, spec.end).map((d) => performanceForDay(account, d, volume));
     case 'upload':
       return uploadAdsResult(account, spec.seed);
     case 'terms':
@@ -205,7 +205,7 @@ export function buildCatalogue(account: string, anchorMs: number): SimJob[] {
 }
 
 /** A job as the Partner Jobs API returns it (the seed's Job schema; unset dates left out). */
-export function jobJson(job: SimJob, account: string): Record<string, unknown> {
+export function jobJson(job: SimJob, account: string, volume = 1): Record<string, unknown> {
   const status = jobStatus(job);
   const out: Record<string, unknown> = {
     Id: job.id,
@@ -214,7 +214,7 @@ export function jobJson(job: SimJob, account: string): Record<string, unknown> {
     CreatedDate: formatImpactDateTime(job.createdMs),
     Status: status,
     StatusMessage: job.statusMessage ?? '',
-    RecordsProcessed: status === 'COMPLETED' ? expectedRowCount(job, account) : 0,
+    RecordsProcessed: status === 'COMPLETED' ? expectedRowCount(job, account, volume) : 0,
     PercentageComplete: status === 'COMPLETED' ? 100 : status === 'RUNNING' ? 50 : 0,
     Replayable: job.replayable,
     ResultUri: `/Mediapartners/${account}/Jobs/${job.id}/Download`,
@@ -231,6 +231,6 @@ export function jobJson(job: SimJob, account: string): Record<string, unknown> {
   return out;
 }
 
-function expectedRowCount(job: SimJob, account: string): number {
-  return job.result === undefined ? 0 : resultRows(account, job.result).length;
+function expectedRowCount(job: SimJob, account: string, volume: number): number {
+  return job.result === undefined ? 0 : resultRows(account, job.result, volume).length;
 }

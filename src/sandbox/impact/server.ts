@@ -41,6 +41,8 @@ export interface ImpactSandboxOptions {
   port?: number;
   fileHostPort?: number;
   interceptors?: SimInterceptor[];
+  /** Multiplies the action and click rows per day (default 1): large result files for benchmarks. */
+  volume?: number;
   /** Tokens that authenticate for the account but lack API access to its jobs (answered 403). */
   deniedTokens?: string[];
 }
@@ -78,6 +80,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const account = options.accountSid ?? DEFAULT_ACCOUNT_SID;
   const token = options.authToken ?? DEFAULT_AUTH_TOKEN;
   const anchorMs = (options.anchor ?? new Date()).getTime();
+  const volume = Math.max(1, Math.floor(options.volume ?? 1));
   let clockMs = anchorMs - (options.initialLagMs ?? DAY_MS);
   const jobs = buildCatalogue(account, anchorMs);
   const byId = new Map(jobs.map((j) => [j.id, j]));
@@ -94,7 +97,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
     const cached = fileCache.get(job.id);
     if (cached) return cached;
     const spec = job.result!;
-    const rows = resultRows(account, spec);
+    const rows = resultRows(account, spec, volume);
     const file = await renderFile(rows, RESULT_COLUMNS[spec.kind], spec.format, `${job.type}_${job.id}`);
     fileCache.set(job.id, file);
     return file;
@@ -183,7 +186,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           const listed = jobs
             .filter((j) => visible(j) && j.createdMs >= from && j.createdMs < to)
             .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
-            .map((j) => jobJson(j, account));
+            .map((j) => jobJson(j, account, volume));
           sendJson(res, 200, { Jobs: listed });
         },
       },
@@ -195,7 +198,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           const job = findJob(req, res);
           if (!job) return;
           touch(job);
-          sendJson(res, 200, jobJson(job, account));
+          sendJson(res, 200, jobJson(job, account, volume));
         },
       },
       {
@@ -217,14 +220,14 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             return;
           }
           if (status !== 'COMPLETED') {
-            sendJson(res, 202, jobJson(job, account));
+            sendJson(res, 202, jobJson(job, account, volume));
             return;
           }
           if (job.finalisingDownloads > 0) {
             // The status already reads COMPLETED while the file is still being written: answer as the
             // API does for an unfinished job, with the job's (in-progress) status.
             job.finalisingDownloads--;
-            sendJson(res, 202, { ...jobJson(job, account), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
+            sendJson(res, 202, { ...jobJson(job, account, volume), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
             return;
           }
           if (job.completedMs !== undefined && clockMs - job.completedMs > RETENTION_MS) {
@@ -269,7 +272,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           job.statusMessage = 'Queued for replay';
           job.replays++;
           fileCache.delete(job.id);
-          sendJson(res, 200, jobJson(job, account));
+          sendJson(res, 200, jobJson(job, account, volume));
         },
       },
       {
@@ -346,7 +349,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
       jobs
         .filter(visible)
         .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
-        .map((j) => jobJson(j, account)),
+        .map((j) => jobJson(j, account, volume)),
     resultOf: (jobId) => {
       const spec = byId.get(jobId)?.result;
       return spec === undefined ? undefined : { ...spec };
