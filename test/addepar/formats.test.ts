@@ -3,7 +3,7 @@
  * through the built CLI; downloads redirected (303) to the file host never carry credentials.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, recordsOf, withoutEntityId, type Json } from './harness.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, recordsOf, withoutEntityId, type Json } from './harness.js';
 
 const h = new Harness();
 afterAll(() => h.close());
@@ -17,8 +17,7 @@ async function readView(outputType: string, redirect: boolean): Promise<{ record
     // Portfolio 102 sold a holding in this window: a zero-value row and a Word/Date mix.
     view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [102, 101], output_type: outputType }],
   });
-  const discover = await airbyte(['discover', '--config', config]);
-  const r = await airbyte(['read', '--config', config, '--catalog', h.file(`cat-${outputType}.json`, configuredCatalog(discover.messages, 'incremental', ['holdings']))]);
+  const r = await airbyte(['read', '--config', config, '--catalog', h.file(`cat-${outputType}.json`, await holdingsCatalog(h))]);
   expect(r.code).toBe(0);
   return {
     records: recordsOf(r.messages, 'holdings'),

@@ -102,6 +102,21 @@ export function configuredCatalog(discover: Json[], syncMode: 'incremental' | 'f
   };
 }
 
+let holdingsCatalogCache: Json | undefined;
+
+/**
+ * The configured catalog of a `holdings` stream on view 12 (incremental), from one real discover
+ * per test file: the schema depends only on the view, so tests that vary everything else share it.
+ */
+export async function holdingsCatalog(h: Harness): Promise<Json> {
+  if (holdingsCatalogCache === undefined) {
+    const sb = await h.sandbox();
+    const discover = await airbyte(['discover', '--config', h.file('discover.json', baseConfig(sb))]);
+    holdingsCatalogCache = configuredCatalog(discover.messages, 'incremental', ['holdings']);
+  }
+  return holdingsCatalogCache;
+}
+
 /** The Airbyte input state for the next sync: the last per-stream STATE of each stream. */
 export function nextState(messages: Json[]): Json[] {
   const last = new Map<string, Json>();

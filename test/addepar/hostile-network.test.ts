@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
-import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, launchesFor, recordsOf, withoutEntityId } from './harness.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, recordsOf, withoutEntityId } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -29,8 +29,7 @@ describe('hostile network', () => {
     ]);
     const sb = await h.sandbox({ interceptors: [api.interceptor] });
     const config = h.file('c.json', baseConfig(sb));
-    const discover = await airbyte(['discover', '--config', config]);
-    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', configuredCatalog(discover.messages, 'incremental', ['holdings']))]);
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
     expect(r.code).toBe(0);
     expect(['throttle-launch', 'poll-503', 'reset-download', 'cut-download'].map((id) => api.hits(id))).toEqual([2, 3, 1, 1]);
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expected);
@@ -41,8 +40,7 @@ describe('hostile network', () => {
     const files = createFaultInjector([{ id: 'cut', method: 'GET', path: /^\/files\//, times: 2, action: { kind: 'reset_mid_body', fraction: 0.6 } }]);
     const sb = await h.sandbox({ redirectDownloads: true, fileHostInterceptors: [files.interceptor] });
     const config = h.file('c.json', baseConfig(sb, { view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102], output_type: 'TSV' }] }));
-    const discover = await airbyte(['discover', '--config', config]);
-    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', configuredCatalog(discover.messages, 'incremental', ['holdings']))]);
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
     expect(r.code).toBe(0);
     expect(files.hits('cut')).toBe(2);
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expected);

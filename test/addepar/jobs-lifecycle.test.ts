@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, parseJsonLines } from '../helpers/cli.js';
 import { assertValidAirbyteMessages } from '../helpers/protocol.js';
-import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, launchesFor, nextState, ofType, recordsOf, SOURCE, withoutEntityId, type Json } from './harness.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, nextState, ofType, recordsOf, SOURCE, withoutEntityId, type Json } from './harness.js';
 import type { AddeparSandbox } from '../../src/sandbox/addepar/index.js';
 
 const h = new Harness();
@@ -17,8 +17,7 @@ const FEB = { start: '2024-02-01', end: '2024-02-29' };
 
 async function setup(sb: AddeparSandbox, overrides: Json = {}): Promise<{ config: string; catalog: string }> {
   const config = h.file('c.json', baseConfig(sb, overrides));
-  const discover = await airbyte(['discover', '--config', config]);
-  return { config, catalog: h.file('cat.json', configuredCatalog(discover.messages, 'incremental', ['holdings'])) };
+  return { config, catalog: h.file('cat.json', await holdingsCatalog(h)) };
 }
 
 function deletes(sb: AddeparSandbox): string[] {
