@@ -250,6 +250,14 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       progress = new JobProgress(logger, `${options.info.name} job ${job().jobId} (slice ${slice.key})`);
     }
 
+    const timedOut = (): boolean => Date.now() - Date.parse(job().launchedAt) > settings.jobTimeoutMs;
+    const cancelForTimeout = async (vendorStatus: string): Promise<string> => {
+      const age = Date.now() - Date.parse(job().launchedAt);
+      logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} still ${vendorStatus} after ${Math.round(age / 1000)} s; cancelling`);
+      await cancelJob(job().jobId, logger);
+      return `did not finish within ${settings.jobTimeoutMs} ms`;
+    };
+
     const retention = settings.resultRetentionMs;
     if (retention !== undefined && Date.now() - Date.parse(job().launchedAt) > retention) {
       logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} is older than the result retention; relaunching`);
@@ -266,19 +274,20 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       switch (status.state) {
         case 'pending':
         case 'running': {
-          const age = Date.now() - Date.parse(job().launchedAt);
-          if (age <= settings.jobTimeoutMs) {
+          if (!timedOut()) {
             await sleepFor(poll.nextDelayMs(), signal);
             continue;
           }
-          logger.warn(`${options.info.name}: job ${job().jobId} for slice ${slice.key} still ${status.vendorStatus} after ${Math.round(age / 1000)} s; cancelling`);
-          await cancelJob(job().jobId, logger);
-          relaunchReason = `did not finish within ${settings.jobTimeoutMs} ms`;
+          relaunchReason = await cancelForTimeout(status.vendorStatus);
           break;
         }
         case 'failed':
           if (status.failure === 'config') {
-            throw new ConfigError(`Job ${job().jobId} for slice ${slice.key} of stream ${options.info.name} failed: ${status.message ?? status.vendorStatus}`);
+            const failedJob = job().jobId;
+            // The failed job must not be resumed by the next sync (after the user fixed the config).
+            delete current.inflight[slice.key];
+            yield snapshot();
+            throw new ConfigError(`Job ${failedJob} for slice ${slice.key} of stream ${options.info.name} failed: ${status.message ?? status.vendorStatus}`);
           }
           if (status.failure === 'relaunch') {
             if (Date.now() - run.firstStartedAt! > settings.jobTimeoutMs) {
@@ -299,8 +308,13 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         case 'completed': {
           const outcome = await options.adapter.download(job().jobId, signal);
           if (outcome.kind === 'not_ready') {
-            await sleepFor(poll.nextDelayMs(), signal);
-            continue;
+            // "Completed" but no result yet: the job timeout still bounds the wait.
+            if (!timedOut()) {
+              await sleepFor(poll.nextDelayMs(), signal);
+              continue;
+            }
+            relaunchReason = await cancelForTimeout(`${status.vendorStatus}, result not ready`);
+            break;
           }
           if (outcome.kind === 'expired') {
             logger.warn(`${options.info.name}: the result of job ${job().jobId} for slice ${slice.key} expired; relaunching`);

@@ -274,12 +274,23 @@ describe('createJobStream: job lifecycle faults', () => {
     expectExactSet(s, r.records, PARTITIONS, START, '2024-01-07');
   });
 
+  it('job done but its result never ready: the job timeout still applies, then a relaunch', async () => {
+    const key = 'alpha|2024-01-01..2024-01-07';
+    const { sim: s } = await sim((k, attempt) => (k === key && attempt === 1 ? { resultNeverReady: true } : {}));
+    const r = await drive(createEventsStream(config(s, { job_timeout_ms: 300 }), captureLogger()));
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expect(s.launches(key)).toBe(2);
+  });
+
   it('job that fails with a request error: ConfigError with the vendor message, no relaunch', async () => {
     const { sim: s } = await sim((key) => (key.startsWith('beta|2024-01-01') ? { fail: { code: 'invalid_request', message: 'Invalid partition beta' } } : {}));
     const r = await drive(createEventsStream(config(s), captureLogger()));
     expect(r.error).toBeInstanceOf(ConfigError);
     expect((r.error as Error).message).toContain('Invalid partition beta');
     expect(s.launches('beta|2024-01-01..2024-01-07')).toBe(1);
+    // The failed job is out of the state, so the next sync (config fixed) launches a fresh one.
+    expect((r.lastState as { inflight: object }).inflight).not.toHaveProperty('beta|2024-01-01..2024-01-07');
   });
 
   it('job that fails transiently once: relaunched, exact records', async () => {
