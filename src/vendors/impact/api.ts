@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.js';
 import { dispositionFileName } from '../../formats/body.js';
 import type { ResultBody } from '../../formats/types.js';
 import { HttpClient, HttpError } from '../../http/client.js';
+import type { HttpResponse } from '../../http/types.js';
 import type { ImpactSettings } from './config.js';
 import { toJob, type ImpactJob } from './job-record.js';
 
@@ -113,7 +114,7 @@ export class ImpactApi {
 
   /** Schedules a report export; returns the id of the job that will produce it. */
   async exportReport(request: ReportExportRequest, signal: AbortSignal): Promise<string> {
-    let res;
+    let res: HttpResponse;
     try {
       res = await this.http.request({
         method: 'GET',

@@ -98,7 +98,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
       for (const job of jobs) {
         const position = jobPosition(job);
         if (cursor !== undefined && position <= cursor) continue;
-        if (!settings.jobTypes.has(job.type as never)) {
+        if (!(settings.jobTypes as ReadonlySet<string>).has(job.type)) {
           counts.otherTypes++;
           continue;
         }
