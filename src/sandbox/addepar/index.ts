@@ -6,3 +6,5 @@ export { analyse, walkTree, COLUMN_ATTRIBUTES, GROUPING_ATTRIBUTES } from './ana
 export type { TreeNode, AnalysisRequest } from './analysis.js';
 export { SAVED_VIEWS, findView } from './views.js';
 export { formatCell } from './render.js';
+export { addeparSandboxConfig } from './demo.js';
+export type { SandboxConfigOptions } from './demo.js';

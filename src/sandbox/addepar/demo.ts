@@ -1,0 +1,43 @@
+/**
+ * A ready source-addepar / tap-addepar config for the sandbox, used by the demo and the docs:
+ * every export type of the sandbox firm, each output format, entity, group and firm portfolios.
+ */
+import type { AddeparSandbox } from './sandbox.js';
+
+export interface SandboxConfigOptions {
+  startDate?: string;
+  /** Default 2024-06-30: six monthly windows. */
+  endDate?: string;
+  /** Default 1 s: the demo sandbox moves a stage per poll, so jobs finish in a few seconds. */
+  pollIntervalSeconds?: number;
+}
+
+export function addeparSandboxConfig(sandbox: Pick<AddeparSandbox, 'url' | 'credentials'>, options: SandboxConfigOptions = {}): Record<string, unknown> {
+  return {
+    base_url: sandbox.url,
+    firm_id: sandbox.credentials.firmId,
+    api_key: sandbox.credentials.apiKey,
+    api_secret: sandbox.credentials.apiSecret,
+    start_date: options.startDate ?? '2024-01-01',
+    end_date: options.endDate ?? '2024-06-30',
+    window_size: 'month',
+    lookback_days: 0,
+    max_concurrent_jobs: 3,
+    poll_interval_seconds: options.pollIntervalSeconds ?? 1,
+    max_poll_interval_seconds: Math.max(options.pollIntervalSeconds ?? 1, 5),
+    view_exports: [
+      { name: 'holdings_by_asset_class', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102, 103], output_type: 'CSV' },
+      { name: 'firm_performance_by_sector', view_id: 14, portfolio_type: 'FIRM', portfolio_ids: [1], output_type: 'XLSX' },
+    ],
+    query_exports: [
+      {
+        name: 'household_allocation',
+        columns: [{ key: 'value' }, { key: 'time_weighted_return' }, { key: 'weight' }, { key: 'inception_date' }],
+        groupings: [{ key: 'asset_class' }, { key: 'security' }],
+        portfolio_type: 'GROUP',
+        portfolio_ids: [501],
+        hide_previous_holdings: true,
+      },
+    ],
+  };
+}
