@@ -80,7 +80,7 @@ function countingStream(onBytes: (n: number) => void): Transform {
 /** Per-slice bookkeeping of one read. */
 interface SliceRun<P> {
   slice: JobSlice<P>;
-  /** Launches (or adoptions) of this slice in this read; bounded by maxAttempts. */
+  /** Launches of this slice by this read (resumed or adopted jobs are not counted); bounded by maxAttempts. */
   attempts: number;
   /** When this read first launched or adopted the slice; bounds capacity refusals. */
   firstStartedAt?: number;
@@ -132,7 +132,6 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       }
       // Replaces a job the interrupted sync was relaunching, if any: the mark is newer.
       current.inflight[run.slice.key] = { jobId: found.jobId, launchedAt: found.launchedAt ?? since, emitted: 0 };
-      run.attempts = Math.max(run.attempts, 1);
       run.firstStartedAt ??= Date.now();
       logger.info(`${options.info.name}: adopting job ${found.jobId} for slice ${run.slice.key}, launched by an interrupted sync`);
       return true;
@@ -148,12 +147,12 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
             continue;
           }
           if (current.inflight[run.slice.key] !== undefined) continue;
-          run.attempts++;
           if (run.slice.adoptJobId !== undefined) {
             current.inflight[run.slice.key] = { jobId: run.slice.adoptJobId, launchedAt: new Date().toISOString(), emitted: 0 };
             run.firstStartedAt ??= Date.now();
             logger.info(`${options.info.name}: reading existing job ${run.slice.adoptJobId} for slice ${run.slice.key}`);
           } else {
+            run.attempts++;
             yield* launch(run, '');
           }
           yield snapshot();
@@ -211,7 +210,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       if (seen.has(key)) current.launching = { ...current.launching, [key]: since };
       else logger.info(`${options.info.name}: dropping the launch mark of slice ${key}: the slice is no longer planned`);
     }
-    return slices.map((slice) => ({ slice, attempts: current.inflight[slice.key] ? 1 : 0 }));
+    return slices.map((slice) => ({ slice, attempts: 0 }));
   }
 
   /** Polls, downloads and emits the head slice, relaunching its job when the rules allow. */

@@ -381,6 +381,18 @@ describe('createJobStream: resume', () => {
     expectOneLaunchPerSlice(s);
   });
 
+  it('a resumed job that failed is relaunched even with maxAttempts 1 (attempts count this sync\'s launches)', async () => {
+    const key = 'alpha|2024-01-01..2024-01-07';
+    const { sim: s } = await sim((k, attempt) => (k === key && attempt === 1 ? { fail: { code: 'server', message: 'node died' } } : {}));
+    const launched = await fetch(`${s.api.url}/jobs`, { method: 'POST', body: JSON.stringify({ partition: 'alpha', start: '2024-01-01', end: '2024-01-07' }) });
+    const { id } = (await launched.json()) as { id: string };
+    const state = { partitions: {}, inflight: { [key]: { jobId: id, launchedAt: new Date().toISOString(), emitted: 0 } } };
+    const r = await drive(createEventsStream(config(s, { max_attempts: 1 }), captureLogger()), { state });
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expect(s.launches(key)).toBe(2);
+  });
+
   it('adopts the job named by a slice (adoptJobId) instead of launching', async () => {
     const { sim: s } = await sim();
     // Launch a job by hand, as if the vendor listed it as already run.
