@@ -16,12 +16,28 @@ const FORMATTED_NUMBER =
   /^([+-])?\s*(?:[A-Z]{3}\s*|[$€£¥]\s*)?([+-])?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(?:[A-Z]{3}|[$€£¥])?\s*(%)?$/;
 
 export function parseNumberText(text: string): number | undefined {
+  // Fast path, a hand-written scan for the common "-123.45" (cheaper than the regex per cell).
+  const len = text.length;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 45 /* - */ || c === 43 /* + */) i++;
+  let digits = 0;
+  let dot = false;
+  for (; i < len; i++) {
+    c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else break;
+  }
+  if (i === len && digits > 0) return Number(text);
   if (PLAIN_NUMBER.test(text)) return Number(text);
   return parseFormattedNumber(text);
 }
 
 function parseFormattedNumber(text: string): number | undefined {
-  let s = text.trim().replace(/\u2212/g, '-');
+  let s = text.trim();
+  if (s.includes('\u2212')) s = s.replace(/\u2212/g, '-'); // typographic minus
+
   if (s === '') return undefined;
   let negative = false;
   if (s.length > 2 && s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
@@ -67,10 +83,12 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d <= daysInMonth;
+  const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
+  return d <= DAYS_IN_MONTH[m - 1] + (leap ? 1 : 0);
 }
 
 function dateString(y: number, m: number, d: number): string | undefined {
@@ -78,10 +96,37 @@ function dateString(y: number, m: number, d: number): string | undefined {
 }
 
 /** "YYYY-MM-DD", "YYYY/M/D", "MM/DD/YYYY" (US order) or the date part of an ISO date-time → "YYYY-MM-DD". */
+function digitsAt(s: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 export function parseDateText(text: string): string | undefined {
-  const s = text.trim();
+  if (text.length === 10) {
+    // Fast paths without regex for "YYYY-MM-DD" (returned as is) and "MM/DD/YYYY".
+    if (text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
+      const y = digitsAt(text, 0, 4);
+      const m = digitsAt(text, 5, 2);
+      const d = digitsAt(text, 8, 2);
+      if (y >= 0 && m >= 0 && d >= 0) return validDate(y, m, d) ? text : undefined;
+    } else if (text.charCodeAt(2) === 47 && text.charCodeAt(5) === 47) {
+      const m = digitsAt(text, 0, 2);
+      const d = digitsAt(text, 3, 2);
+      const y = digitsAt(text, 6, 4);
+      if (y >= 0 && m >= 0 && d >= 0) {
+        return validDate(y, m, d) ? `${text.slice(6, 10)}-${text.slice(0, 2)}-${text.slice(3, 5)}` : undefined;
+      }
+    }
+  }
+  const s = text.length === 10 ? text : text.trim();
   let m = ISO_DATE.exec(s);
-  if (m !== null) return dateString(Number(m[1]), Number(m[2]), Number(m[3]));
+  // Already canonical: hand back the same string instead of building a new one.
+  if (m !== null) return validDate(Number(m[1]), Number(m[2]), Number(m[3])) ? s : undefined;
   m = US_DATE.exec(s);
   if (m !== null) return dateString(Number(m[3]), Number(m[1]), Number(m[2]));
   m = SLASHED_ISO_DATE.exec(s);
@@ -131,7 +176,16 @@ function parseDateTimeParts(s: string): DateTimeParts | undefined {
  * date (midnight) → "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)". Text without a zone is taken as UTC:
  * exports write wall-clock times without zones, and JSON Schema date-time requires one.
  */
+const CANONICAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
 export function parseDateTimeText(text: string): string | undefined {
+  const canonical = CANONICAL_DATE_TIME.exec(text);
+  if (canonical !== null) {
+    const [, y, mo, d, hh, mm, ss] = canonical;
+    return validDate(Number(y), Number(mo), Number(d)) && Number(hh) < 24 && Number(mm) < 60 && Number(ss) <= 60
+      ? text
+      : undefined;
+  }
   const s = text.trim();
   const parts = parseDateTimeParts(s);
   if (parts !== undefined) return `${parts.date}T${parts.time}${parts.zone ?? 'Z'}`;

@@ -9,7 +9,8 @@ import type { Token } from 'stream-json/core/parser.js';
  */
 export function jsonNumber(text: string): number | string {
   const n = Number(text);
-  if (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) return n;
+  // Cheap checks first: only an unsafe whole number needs the look at the text.
+  if (Number.isSafeInteger(n) || !Number.isInteger(n) || !/^-?\d+$/.test(text)) return n;
   return text;
 }
 

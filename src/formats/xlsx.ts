@@ -41,14 +41,12 @@ export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: Xls
   const { fileName, sheetName, batchSize } = options;
   let sourceError: unknown;
   // exceljs waits forever for the rest of a truncated zip; a source that ends without the zip's
-  // end-of-central-directory record rejects this guard, which every wait on exceljs races against.
-  let rejectTruncated: (err: unknown) => void = () => undefined;
-  const truncated = new Promise<never>((_, reject) => (rejectTruncated = reject));
-  truncated.catch(() => undefined);
+  // end-of-central-directory record trips this wire, which every wait on exceljs is guarded by.
+  const truncated = new Tripwire();
   const watched = watchSource(chunks, {
     onError: (err) => (sourceError = err),
     onEnd: (complete) => {
-      if (!complete) rejectTruncated(new FileFormatError(fileName, 'XLSX file is truncated: the zip has no end-of-central-directory record'));
+      if (!complete) truncated.trip(new FileFormatError(fileName, 'XLSX file is truncated: the zip has no end-of-central-directory record'));
     },
   });
   const source = Readable.from(watched, { objectMode: false });
@@ -114,22 +112,53 @@ async function* watchSource(
 }
 
 /**
- * Iterates while racing every step against `guard`. When the guard rejects, exceljs's pending step
- * is abandoned (awaiting its return() would hang too); its stream has been destroyed by then.
+ * A trip wire for waits on exceljs: once tripped, every pending and future wait rejects. Waiters
+ * are registered per step and removed when the step settles, so nothing accumulates per row
+ * (racing each step against one never-settling promise would keep every step alive).
  */
-async function* guarded<T>(iterable: AsyncIterable<T>, guard: Promise<never>): AsyncGenerator<T> {
+class Tripwire {
+  private error: unknown;
+  private readonly waiters = new Set<(err: unknown) => void>();
+
+  trip(err: unknown): void {
+    if (this.error !== undefined) return;
+    this.error = err;
+    for (const reject of this.waiters) reject(err);
+    this.waiters.clear();
+  }
+
+  get tripped(): boolean {
+    return this.error !== undefined;
+  }
+
+  wait<T>(step: Promise<T>): Promise<T> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    return new Promise<T>((resolve, reject) => {
+      this.waiters.add(reject);
+      step.then(
+        (value) => {
+          this.waiters.delete(reject);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.waiters.delete(reject);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
+/**
+ * Iterates with every step guarded by the trip wire. When it trips, exceljs's pending step is
+ * abandoned (awaiting its return() would hang too); its input stream is destroyed by then.
+ */
+async function* guarded<T>(iterable: AsyncIterable<T>, wire: Tripwire): AsyncGenerator<T> {
   const it = iterable[Symbol.asyncIterator]();
   let finished = false;
-  let abandoned = false;
   try {
     for (;;) {
-      let step: IteratorResult<T>;
-      try {
-        step = await Promise.race([it.next(), guard]);
-      } catch (err) {
-        abandoned = err instanceof FileFormatError;
-        throw err;
-      }
+      const step = await wire.wait(it.next());
       if (step.done === true) {
         finished = true;
         return;
@@ -137,7 +166,7 @@ async function* guarded<T>(iterable: AsyncIterable<T>, guard: Promise<never>): A
       yield step.value;
     }
   } finally {
-    if (!finished && !abandoned) await it.return?.();
+    if (!finished && !wire.tripped) await it.return?.();
   }
 }
 

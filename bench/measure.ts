@@ -1,0 +1,113 @@
+/**
+ * The measurements, each run in its own child process (so peak RSS belongs to one measurement):
+ *   cat       — `cat file > /dev/null`: the disk/page-cache floor (timed by the parent).
+ *   library   — the plain library loop without jobtap: papaparse for CSV/TSV, stream-json
+ *               parser + streamArray for JSON, exceljs WorkbookReader for XLSX.
+ *   parse     — jobtap parseResult only (raw rows).
+ *   pipeline  — parseResult → createRowTyper → Airbyte RECORD lines (the protocol layer's writer)
+ *               into /dev/null: what a sync does per record.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import Papa from 'papaparse';
+import ExcelJS from 'exceljs';
+import { parserStream as jsonTokenizer } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/stream-array.js';
+import { createRowTyper, parseResult } from '../src/formats/index.js';
+import type { ResultFormat, Row } from '../src/formats/index.js';
+import { AirbyteWriter } from '../src/protocol/airbyte-writer.js';
+import { LineWriter } from '../src/protocol/line-writer.js';
+import { SCHEMA } from './data.js';
+
+export type Measure = 'library' | 'parse' | 'pipeline';
+
+export interface ChildResult {
+  rows: number;
+  /** Wall-clock time. */
+  ms: number;
+  /** CPU time (user + system) of the process: robust when other work shares the cores. */
+  cpuMs: number;
+  maxRssMB: number;
+}
+
+function body(file: string) {
+  return { stream: createReadStream(file, { highWaterMark: 64 * 1024 }), fileName: basename(file) };
+}
+
+async function library(format: ResultFormat, file: string): Promise<number> {
+  if (format === 'csv' || format === 'tsv') {
+    let rows = 0;
+    await new Promise<void>((resolve, reject) => {
+      Papa.parse(createReadStream(file), {
+        delimiter: format === 'csv' ? ',' : '\t',
+        chunk: (results: Papa.ParseResult<unknown>) => {
+          rows += results.data.length;
+        },
+        complete: () => resolve(),
+        error: (err: Error) => reject(err),
+      });
+    });
+    return rows - 1; // header
+  }
+  if (format === 'json') {
+    let rows = 0;
+    await pipeline(
+      createReadStream(file),
+      jsonTokenizer(),
+      streamArray.asStream(),
+      new Writable({
+        objectMode: true,
+        write(_item, _enc, done) {
+          rows++;
+          done();
+        },
+      }),
+    );
+    return rows;
+  }
+  let rows = 0;
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(createReadStream(file), { sharedStrings: 'cache', styles: 'cache' });
+  for await (const sheet of reader) {
+    for await (const _row of sheet) rows++;
+    break;
+  }
+  return rows - 1;
+}
+
+async function parseOnly(format: ResultFormat, file: string): Promise<number> {
+  let rows = 0;
+  for await (const batch of parseResult(body(file), { format, jsonLayout: 'array' })) rows += batch.length;
+  return rows;
+}
+
+async function fullPipeline(format: ResultFormat, file: string): Promise<number> {
+  const out = createWriteStream('/dev/null');
+  const lines = new LineWriter(out);
+  const writer = new AirbyteWriter(lines);
+  const typer = createRowTyper({ schema: SCHEMA, onCastError: 'fail', fileName: basename(file) });
+  let rows = 0;
+  for await (const batch of parseResult(body(file), { format, jsonLayout: 'array' })) {
+    const records: Row[] = new Array<Row>(batch.length);
+    for (let i = 0; i < batch.length; i++) records[i] = typer.type(batch[i], rows + i + 1);
+    rows += batch.length;
+    const wait = writer.records('holdings', records);
+    if (wait !== undefined) await wait;
+  }
+  await lines.flush();
+  out.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+export async function runChild(measure: Measure, format: ResultFormat, file: string): Promise<ChildResult> {
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  const rows =
+    measure === 'library' ? await library(format, file) : measure === 'parse' ? await parseOnly(format, file) : await fullPipeline(format, file);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { rows, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+}
