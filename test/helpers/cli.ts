@@ -28,6 +28,8 @@ export interface CliOptions {
   cwd?: string;
   timeoutMs?: number;
   stdin?: string;
+  /** stdout is not a protocol stream (e.g. the demo's table): do not parse it; `messages` is empty. */
+  plainStdout?: boolean;
 }
 
 export function parseJsonLines(stdout: string): Record<string, unknown>[] {
@@ -69,7 +71,7 @@ export function runCli(entry: string, args: string[], options: CliOptions = {}):
       const stderr = Buffer.concat(err).toString('utf8');
       let messages: Record<string, unknown>[];
       try {
-        messages = parseJsonLines(stdout);
+        messages = options.plainStdout ? [] : parseJsonLines(stdout);
       } catch (e) {
         reject(new Error(`${(e as Error).message}\n--- stderr ---\n${stderr}`));
         return;
