@@ -52,7 +52,10 @@ export class SingerWriter {
   }
 
   state(value: Record<string, unknown>): Promise<void> | undefined {
-    return this.message({ type: 'STATE', value });
+    // Flushed at once, not left in the line buffer: a job engine writes a launched job's id to
+    // state before it polls, and a crash must not lose that STATE while the job runs.
+    void this.message({ type: 'STATE', value });
+    return this.lines.flush();
   }
 
   flush(): Promise<void> {
