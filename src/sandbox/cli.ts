@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * `jobtap-sandbox`: the Addepar and impact.com simulators as a local server, so every example
+ * works with no credentials and no internet. Listens on 127.0.0.1 unless --host says otherwise,
+ * writes ready-to-use connector configs, and runs until interrupted.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { startAddeparSandbox } from './addepar/index.js';
+import { startImpactSandbox } from './impact/index.js';
+import { addeparExampleConfig, impactExampleConfig } from './example-configs.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+const program = new Command('jobtap-sandbox')
+  .description('Serve local, deterministic simulators of the Addepar Jobs API and the impact.com Partner Jobs API.')
+  .option('--host <host>', 'interface to listen on; anything but loopback exposes the sandbox to your network', '127.0.0.1')
+  .option('--addepar-port <port>', 'Addepar API port (0 = any free port)', port, 0)
+  .option('--impact-port <port>', 'impact.com API port (0 = any free port)', port, 0)
+  .option('--configs <dir>', 'where to write example connector configs', 'sandbox-configs')
+  .action(async (opts: { host: string; addeparPort: number; impactPort: number; configs: string }) => {
+    const addepar = await startAddeparSandbox({ host: opts.host, port: opts.addeparPort });
+    const impact = await startImpactSandbox({ host: opts.host, port: opts.impactPort });
+    const dir = path.resolve(opts.configs);
+    mkdirSync(dir, { recursive: true });
+    const today = new Date();
+    const addeparConfig = path.join(dir, 'addepar.json');
+    const impactConfig = path.join(dir, 'impact.json');
+    writeFileSync(addeparConfig, `${JSON.stringify(addeparExampleConfig(addepar, today), null, 2)}\n`);
+    writeFileSync(impactConfig, `${JSON.stringify(impactExampleConfig(impact, today), null, 2)}\n`);
+    console.log(`Addepar API:    ${addepar.url}  (file host ${addepar.fileHostUrl})`);
+    console.log(`impact.com API: ${impact.url}  (file host ${impact.fileHostUrl})`);
+    console.log(`configs:        ${addeparConfig}  ${impactConfig}`);
+    console.log('try:            npx source-addepar discover --config ' + addeparConfig);
+    console.log('ready (Ctrl-C to stop)');
+    const stop = (): void => {
+      void Promise.all([addepar.close(), impact.close()]).then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    // The simulators unref their sockets (tests must not hang on them); this keeps the server process up.
+    setInterval(() => undefined, 1 << 30);
+  });
+
+await program.parseAsync(process.argv);
