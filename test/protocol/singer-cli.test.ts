@@ -1,0 +1,186 @@
+/**
+ * The Singer front end end to end (Meltano SDK conventions): the built tap-fixture runs as a
+ * child process; every stdout line is validated as a Singer message, in sequence.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { distEntry, parseJsonLines, runCli, type CliResult } from '../helpers/cli.js';
+import { assertValidSingerMessages } from '../helpers/protocol.js';
+import { config, ofType, runRaw, SECRET, TempDir } from './fixture-files.js';
+
+const entry = distEntry('test/fixtures/tap-fixture');
+const tmp = new TempDir();
+afterAll(() => tmp.remove());
+
+type Msg = Record<string, unknown>;
+
+async function tap(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  const result = await runCli(entry, args, { env });
+  assertValidSingerMessages(result.messages);
+  return result;
+}
+
+function recordsOf(messages: Msg[], stream: string): Record<string, unknown>[] {
+  return messages.filter((m) => m.type === 'RECORD' && m.stream === stream).map((m) => m.record as Record<string, unknown>);
+}
+
+function lastBookmarks(messages: Msg[]): Record<string, unknown> {
+  const states = ofType(messages, 'STATE');
+  return (states.at(-1)?.value as { bookmarks: Record<string, unknown> }).bookmarks;
+}
+
+async function discover(): Promise<{ streams: Record<string, unknown>[] }> {
+  const r = await runRaw(entry, ['--config', tmp.json(`d-${Math.random()}.json`, config()), '--discover']);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as { streams: Record<string, unknown>[] };
+}
+
+describe('tap-fixture --about', () => {
+  it('plain text lists name, version, capabilities and settings (secret marked)', async () => {
+    const r = await runRaw(entry, ['--about']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Name: tap-fixture');
+    expect(r.stdout).toContain('Version: 0.0.1');
+    expect(r.stdout).toMatch(/Capabilities: .*discover/);
+    expect(r.stdout).toMatch(/api_key \(string, required, secret\)/);
+  });
+
+  it('--format json is machine-readable', async () => {
+    const r = await runRaw(entry, ['--about', '--format', 'json']);
+    const about = JSON.parse(r.stdout) as { name: string; version: string; capabilities: string[]; settings: { properties: Record<string, unknown> } };
+    expect(about.name).toBe('tap-fixture');
+    expect(about.capabilities).toEqual(expect.arrayContaining(['about', 'catalog', 'discover', 'state', 'properties']));
+    expect(Object.keys(about.settings.properties)).toEqual(expect.arrayContaining(['api_key', 'checkpoint_interval_records']));
+    const eq = await runRaw(entry, ['--about', '--format=json']);
+    expect(JSON.parse(eq.stdout)).toEqual(about);
+  });
+
+  it('--format markdown renders a settings table', async () => {
+    const r = await runRaw(entry, ['--about', '--format', 'markdown']);
+    expect(r.stdout).toContain('# `tap-fixture`');
+    expect(r.stdout).toContain('| api_key | True |');
+  });
+
+  it('--help prints usage', async () => {
+    const r = await runRaw(entry, ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--discover');
+  });
+});
+
+describe('tap-fixture --discover', () => {
+  it('prints a catalog with metadata breadcrumbs', async () => {
+    const catalog = await discover();
+    const events = catalog.streams.find((s) => s.tap_stream_id === 'events');
+    expect(events).toMatchObject({
+      stream: 'events',
+      key_properties: ['seq'],
+      replication_key: 'seq',
+      replication_method: 'INCREMENTAL',
+    });
+    const md = events?.metadata as { breadcrumb: string[]; metadata: Record<string, unknown> }[];
+    expect(md[0].breadcrumb).toEqual([]);
+    expect(md[0].metadata).toMatchObject({ selected: true, inclusion: 'available', 'valid-replication-keys': ['seq'] });
+    expect(md.find((m) => m.breadcrumb[1] === 'seq')?.metadata.inclusion).toBe('automatic');
+    expect(md.find((m) => m.breadcrumb[1] === 'payload')?.metadata.inclusion).toBe('available');
+  });
+});
+
+describe('tap-fixture sync', () => {
+  it('syncs every stream without a catalog: SCHEMA first, RECORD with time_extracted, STATE bookmarks', async () => {
+    const r = await tap(['--config', tmp.json('all.json', config({ record_count: 3 }))]);
+    expect(r.code).toBe(0);
+    expect(r.messages[0]).toMatchObject({ type: 'SCHEMA', stream: 'items', key_properties: ['id'] });
+    expect(recordsOf(r.messages, 'items').map((x) => x.id)).toEqual([1, 2, 3]);
+    expect(recordsOf(r.messages, 'events').map((x) => x.seq)).toEqual([1, 2, 3]);
+    const rec = ofType(r.messages, 'RECORD')[0];
+    expect(Date.parse(String(rec.time_extracted))).not.toBeNaN();
+    expect(lastBookmarks(r.messages)).toEqual({ events: { seq: 3 } });
+    expect(r.stderr).toMatch(/^INFO /m);
+  });
+
+  it('respects the catalog: one stream selected, one property deselected, key property kept', async () => {
+    const catalog = await discover();
+    for (const entry of catalog.streams) {
+      const md = entry.metadata as { breadcrumb: string[]; metadata: Record<string, unknown> }[];
+      if (entry.tap_stream_id === 'items') md[0].metadata.selected = false;
+      for (const m of md) if (m.breadcrumb[1] === 'payload' || m.breadcrumb[1] === 'seq') m.metadata.selected = false;
+    }
+    const r = await tap(['--config', tmp.json('sel.json', config({ record_count: 4 })), '--catalog', tmp.json('cat.json', catalog)]);
+    expect(r.code).toBe(0);
+    expect(r.messages.some((m) => m.stream === 'items')).toBe(false);
+    const schema = ofType(r.messages, 'SCHEMA')[0].schema as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(['seq', 'kind']);
+    expect(recordsOf(r.messages, 'events')).toEqual([
+      { seq: 1, kind: 'odd' },
+      { seq: 2, kind: 'even' },
+      { seq: 3, kind: 'odd' },
+      { seq: 4, kind: 'even' },
+    ]);
+    // The legacy --properties flag reads the same file.
+    const legacy = await tap(['--config', tmp.json('sel2.json', config({ record_count: 4 })), '--properties', tmp.json('cat2.json', catalog)]);
+    expect(legacy.messages.map((m) => m.type === 'RECORD' ? m.record : m.type)).toEqual(r.messages.map((m) => m.type === 'RECORD' ? m.record : m.type));
+  });
+
+  it('continues from state bookmarks and keeps bookmarks of streams it did not read', async () => {
+    const catalog = await discover();
+    for (const entry of catalog.streams) {
+      if (entry.tap_stream_id === 'items') (entry.metadata as { metadata: Record<string, unknown> }[])[0].metadata.selected = false;
+    }
+    const r = await tap([
+      '--config', tmp.json('st.json', config({ record_count: 9, checkpoint_interval_records: 2 })),
+      '--catalog', tmp.json('st-cat.json', catalog),
+      '--state', tmp.json('state.json', { bookmarks: { events: { seq: 5 }, other_stream: { cursor: 'x' } } }),
+    ]);
+    expect(r.code).toBe(0);
+    expect(recordsOf(r.messages, 'events').map((x) => x.seq)).toEqual([6, 7, 8, 9]);
+    const states = ofType(r.messages, 'STATE').map((m) => (m.value as { bookmarks: Record<string, { seq?: number }> }).bookmarks);
+    expect(states.map((b) => b.events.seq)).toEqual([7, 9, 9]);
+    expect(lastBookmarks(r.messages)).toEqual({ events: { seq: 9 }, other_stream: { cursor: 'x' } });
+    // Meltano's wrapped state works too.
+    const wrapped = await tap([
+      '--config', tmp.json('st3.json', config({ record_count: 7 })),
+      '--catalog', tmp.json('st3-cat.json', catalog),
+      '--state', tmp.json('state3.json', { singer_state: { bookmarks: { events: { seq: 6 } } } }),
+    ]);
+    expect(recordsOf(wrapped.messages, 'events').map((x) => x.seq)).toEqual([7]);
+  });
+
+  it('merges repeated --config files (later wins) and reads --config ENV', async () => {
+    const r = await tap(['--config', tmp.json('a.json', config({ record_count: 7 })), '--config', tmp.json('b.json', { record_count: 1 })]);
+    expect(recordsOf(r.messages, 'items')).toHaveLength(1);
+    const env = await tap(['--config', 'ENV'], { TAP_FIXTURE_API_KEY: SECRET, TAP_FIXTURE_RECORD_COUNT: '2', TAP_FIXTURE_LOG_SECRET: 'true' });
+    expect(env.code).toBe(0);
+    expect(recordsOf(env.messages, 'items')).toHaveLength(2);
+    expect(env.stderr).toContain('stream items authenticating with ****');
+    expect(env.stderr).not.toContain(SECRET);
+  });
+
+  it('rejects a bad config on stderr naming the field, exit 1, no secret', async () => {
+    const r = await tap(['--config', tmp.json('bad.json', { api_key: SECRET, start_date: 'soon' })]);
+    expect(r.code).toBe(1);
+    expect(r.messages).toHaveLength(0);
+    expect(r.stderr).toContain('config.start_date must match format "date"');
+    expect(r.stderr).not.toContain(SECRET);
+    const none = await tap([]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('--config is required');
+  });
+
+  it('a failing stream stops the sync with exit 1 and a masked error on stderr', async () => {
+    const r = await tap(['--config', tmp.json('fail.json', config({ fail_stream: 'items', fail_at_record: 2, fail_type: 'transient_error' }))]);
+    expect(r.code).toBe(1);
+    expect(recordsOf(r.messages, 'items')).toHaveLength(1);
+    expect(r.messages.some((m) => m.stream === 'events')).toBe(false);
+    expect(r.stderr).toContain('ERROR fixture failure in items at record 2 (key ****) [transient_error]');
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it('--test checks the connection', async () => {
+    const ok = await runRaw(entry, ['--config', tmp.json('t.json', config()), '--test']);
+    expect(ok.code).toBe(0);
+    const bad = await runRaw(entry, ['--config', tmp.json('t2.json', config({ check_fails: true })), '--test']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Connection test failed: The fixture API rejected the key');
+    expect(parseJsonLines(bad.stdout)).toEqual([]);
+  });
+});
