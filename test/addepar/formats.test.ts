@@ -49,4 +49,23 @@ describe('output types', () => {
     expect(fileHostAuth.every((a) => a === undefined)).toBe(true);
     expect(apiAuth).toBeGreaterThan(0);
   });
+
+  it('a large result (synthetic 2,500-security portfolio, several parser batches) is identical from CSV, XLSX and JSON', async () => {
+    const big = 1_000_000 + 2_500;
+    const read = async (outputType: string): Promise<Json[]> => {
+      const sb = await h.sandbox();
+      const config = h.file(`big-${outputType}.json`, {
+        ...baseConfig(sb, { start_date: WINDOW.start, end_date: WINDOW.end }),
+        view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [big], output_type: outputType }],
+      });
+      const r = await airbyte(['read', '--config', config, '--catalog', h.file(`big-cat-${outputType}.json`, await holdingsCatalog(h))]);
+      expect(r.code).toBe(0);
+      return recordsOf(r.messages, 'holdings');
+    };
+    const csv = await read('CSV');
+    expect(csv).toHaveLength(2_500 + 4 + 1);
+    expect(withoutEntityId(csv)).toEqual(expectedViewRecords(12, 'ENTITY', big, WINDOW));
+    expect(withoutEntityId(await read('XLSX'))).toEqual(withoutEntityId(csv));
+    expect(withoutEntityId(await read('JSON'))).toEqual(withoutEntityId(csv));
+  });
 });

@@ -205,7 +205,8 @@ export function analyse(request: AnalysisRequest): TreeNode {
   for (const id of request.portfolioIds) {
     const p = findPortfolio(request.portfolioType, id);
     if (!p) throw new InvalidPortfolioError(`Invalid portfolio: ${request.portfolioType.toUpperCase()} ${id}`);
-    holdings.push(...p.holdings);
+    // A loop, not push(...spread): synthetic portfolios hold more positions than a call takes arguments.
+    for (const h of p.holdings) holdings.push(h);
   }
   let positions = positionsOf(holdings, request.startDate, request.endDate);
   if (request.hidePreviousHoldings) positions = positions.filter((p) => p.heldAtEnd);

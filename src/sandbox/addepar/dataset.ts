@@ -110,11 +110,44 @@ export function findPortfolio(portfolioType: string, portfolioId: number): Portf
     const g = GROUPS.find((x) => x.id === portfolioId);
     return g ? combine('GROUP', g.id, g.name, ENTITIES.filter((e) => g.members.includes(e.id))) : undefined;
   }
-  if (t.startsWith('ENTITY')) return ENTITIES.find((e) => e.id === portfolioId);
+  if (t.startsWith('ENTITY')) return ENTITIES.find((e) => e.id === portfolioId) ?? syntheticPortfolio(portfolioId);
   return undefined;
 }
 
+/**
+ * Load testing: ENTITY portfolio SYNTHETIC_PORTFOLIO_BASE + n holds n synthetic securities
+ * (ids SYNTHETIC_SECURITY_BASE + 1..n), so a large result needs no configuration, only an id.
+ */
+export const SYNTHETIC_PORTFOLIO_BASE = 1_000_000;
+export const SYNTHETIC_SECURITY_BASE = 10_000_000;
+const MAX_SYNTHETIC = 5_000_000;
+const SYNTHETIC_CLASSES = ['Equity', 'Fixed Income', 'Alternatives', 'Cash & Cash Equivalent'];
+const SYNTHETIC_SECTORS = ['Technology', 'Financials', 'Health Care', 'Energy', 'Industrials', 'Utilities', 'Materials'];
+
+function syntheticSecurity(entityId: number): Security {
+  const n = entityId - SYNTHETIC_SECURITY_BASE;
+  return {
+    entityId,
+    name: `Synthetic Security ${n}`,
+    assetClass: SYNTHETIC_CLASSES[n % SYNTHETIC_CLASSES.length]!,
+    sector: SYNTHETIC_SECTORS[n % SYNTHETIC_SECTORS.length]!,
+    basePriceCents: 500 + ((n * 7919) % 50_000),
+    drift: ((n % 21) - 5) / 100,
+    wave: (n % 5) / 100,
+    costCents: 400 + ((n * 104_729) % 40_000),
+  };
+}
+
+function syntheticPortfolio(id: number): Portfolio | undefined {
+  const n = id - SYNTHETIC_PORTFOLIO_BASE;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SYNTHETIC) return undefined;
+  const holdings: Holding[] = [];
+  for (let i = 1; i <= n; i++) holdings.push({ entityId: SYNTHETIC_SECURITY_BASE + i, quantity: 10 + ((i * 31) % 990), from: '2019-01-02' });
+  return { type: 'ENTITY', id, name: `Synthetic Portfolio (${n} securities)`, holdings };
+}
+
 export function securityById(entityId: number): Security {
+  if (entityId > SYNTHETIC_SECURITY_BASE) return syntheticSecurity(entityId);
   const s = SECURITIES.find((x) => x.entityId === entityId);
   if (!s) throw new Error(`sandbox dataset has no security ${entityId}`);
   return s;

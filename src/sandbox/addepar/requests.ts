@@ -4,8 +4,8 @@
  * Request-level problems are 400s with an `errors[]` array; problems only found when the job
  * runs (an unknown portfolio or view) are returned as the job's fate instead.
  */
-import { analyse, columnAttribute, groupingAttribute, InvalidPortfolioError, type AnalysisRequest, type DiscreteFilter } from './analysis.js';
-import { isValidDate } from './dataset.js';
+import { columnAttribute, groupingAttribute, type AnalysisRequest, type DiscreteFilter } from './analysis.js';
+import { findPortfolio, isValidDate } from './dataset.js';
 import type { JobErrorObject } from './jobs.js';
 import type { SandboxOutputType } from './render.js';
 import { findView } from './views.js';
@@ -158,13 +158,9 @@ export function validateJobRequest(body: unknown): ValidationResult {
     hidePreviousHoldings: p.hide_previous_holdings === true,
   };
   if (!runError) {
-    try {
-      // A dry run finds unknown portfolios now; the job reports them when it runs.
-      analyse({ ...analysis, columns: [], groupings: [] });
-    } catch (err) {
-      if (!(err instanceof InvalidPortfolioError)) throw err;
-      runError = bad(err.message);
-    }
+    // Unknown portfolios are found now; the job reports them when it runs.
+    const unknown = portfolioIds.find((id) => findPortfolio(portfolioType, id) === undefined);
+    if (unknown !== undefined) runError = bad(`Invalid portfolio: ${portfolioType} ${unknown}`);
   }
   const echo: Record<string, unknown> = { ...p };
   if (jobType === 'PORTFOLIO_QUERY' && p.hide_previous_holdings === undefined) echo.hide_previous_holdings = false;
