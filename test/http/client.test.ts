@@ -291,6 +291,15 @@ describe('HttpClient redirects', () => {
     expect(files.requests[0]!.headers.authorization).toBeUndefined();
   });
 
+  it('sends no credentials to an absolute URL on another origin (a signed URL from a JSON body)', async () => {
+    const { files } = await twoHosts(302);
+    const api = await sim();
+    const res = await client(api.server).request({ method: 'GET', url: `${files.url}/signed/result.csv`, headers: { Authorization: 'Bearer per-request' } });
+    expect(await res.text()).toBe(BODY);
+    expect(files.requests[0]!.headers.authorization).toBeUndefined();
+    expect(files.requests[0]!.headers['x-api-key']).toBeUndefined();
+  });
+
   it('returns the redirect itself when followRedirects is false', async () => {
     const { api, files } = await twoHosts(302);
     const res = await client(api).request({ method: 'GET', url: '/jobs/1/result', followRedirects: false });

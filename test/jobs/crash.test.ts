@@ -99,7 +99,7 @@ describe('crash test: SIGKILL at random points, resume from the last STATE', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`delivers exactly the source data after ${KILLS} kills, launching no slice twice`, async () => {
+  it(`delivers exactly the source data after ${KILLS} kills, launching no slice twice`, { timeout: 120_000 }, async () => {
     const config: FixtureConfig = {
       base_url: sim.api.url,
       api_key: 'crash-test-secret',
