@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { startAddeparSandbox, type AddeparSandbox } from '../sandbox/addepar/index.js';
 import { startImpactSandbox, type ImpactSandbox } from '../sandbox/impact/index.js';
 import { addeparExampleConfig, endOfPreviousMonth, impactExampleConfig } from '../sandbox/example-configs.js';
-import { runConnector, runConnectorForMessages, type CatalogStream, type StreamStats } from './connector-run.js';
+import { configuredCatalog } from './catalogs.js';
+import { runConnector, runConnectorForMessages, type StreamStats } from './connector-run.js';
 
 const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli');
 
@@ -24,21 +25,6 @@ interface RunSummary {
   run: number;
   seconds: number;
   streams: Omit<StreamStats, 'file'>[];
-}
-
-function configuredCatalog(streams: CatalogStream[]): Record<string, unknown> {
-  return {
-    streams: streams.map((s) => {
-      const incremental = s.supported_sync_modes.includes('incremental');
-      return {
-        stream: s,
-        sync_mode: incremental ? 'incremental' : 'full_refresh',
-        ...(incremental && s.default_cursor_field ? { cursor_field: s.default_cursor_field } : {}),
-        destination_sync_mode: s.source_defined_primary_key?.length ? 'append_dedup' : 'append',
-        ...(s.source_defined_primary_key ? { primary_key: s.source_defined_primary_key } : {}),
-      };
-    }),
-  };
 }
 
 function writeJson(file: string, value: unknown): string {
