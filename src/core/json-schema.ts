@@ -18,6 +18,7 @@ export interface JsonSchema {
   format?: string;
   pattern?: string;
   minimum?: number;
+  exclusiveMinimum?: number;
   maximum?: number;
   minItems?: number;
   oneOf?: JsonSchema[];

@@ -59,8 +59,8 @@ export function impactExampleConfig(sandbox: ImpactSandbox, today: Date): Record
     auth_token: sandbox.authToken,
     base_url: sandbox.url,
     start_date: isoDate(new Date(today.getTime() - 21 * 86_400_000)),
-    poll_interval: 0.05,
-    job_timeout: 60,
+    poll_interval_seconds: 0.05,
+    job_timeout_minutes: 1,
     report_exports: [{ name: 'action_listing', report_id: 'mp_action_listing_fast', window: 'week' }],
   };
 }

@@ -58,7 +58,7 @@ describe('source-impact spec, check and discover', () => {
     expect(props.auth_token!.airbyte_secret).toBe(true);
     expect(props.base_url!.default).toBe('https://api.impact.com');
     expect(spec.connectionSpecification.required).toEqual(['account_sid', 'auth_token', 'start_date']);
-    for (const name of ['job_types', 'replay', 'max_concurrent_downloads', 'poll_interval', 'job_timeout', 'report_exports', 'checkpoint_interval_records', 'on_cast_error']) {
+    for (const name of ['job_types', 'replay', 'max_concurrent_downloads', 'poll_interval_seconds', 'job_timeout_minutes', 'report_exports', 'checkpoint_interval_records', 'on_cast_error']) {
       expect(props, name).toHaveProperty(name);
     }
   });

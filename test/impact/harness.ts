@@ -39,8 +39,8 @@ export function baseConfig(sandbox: ImpactSandbox, extra: Record<string, unknown
     auth_token: sandbox.authToken,
     base_url: sandbox.url,
     start_date: dayOffset(-20),
-    poll_interval: 0.02,
-    job_timeout: 30,
+    poll_interval_seconds: 0.02,
+    job_timeout_minutes: 0.5,
     ...extra,
   };
 }

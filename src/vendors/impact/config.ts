@@ -34,9 +34,9 @@ export interface ImpactConfig extends CommonConfig {
   replay?: boolean;
   stream_downloads?: boolean;
   max_concurrent_downloads?: number;
-  poll_interval?: number;
-  job_timeout?: number;
-  request_timeout?: number;
+  poll_interval_seconds?: number;
+  job_timeout_minutes?: number;
+  request_timeout_seconds?: number;
   report_exports?: ReportExportConfig[];
 }
 
@@ -115,7 +115,7 @@ export const impactSpec: ConnectorSpec = {
         default: 3,
         order: 7,
       },
-      poll_interval: {
+      poll_interval_seconds: {
         type: 'number',
         title: 'Poll interval (seconds)',
         description: 'First wait between job status polls; it backs off up to 8× this value.',
@@ -123,15 +123,15 @@ export const impactSpec: ConnectorSpec = {
         default: 5,
         order: 8,
       },
-      job_timeout: {
+      job_timeout_minutes: {
         type: 'number',
-        title: 'Job timeout (seconds)',
-        description: 'Give up on a job that has not completed within this time.',
-        minimum: 1,
-        default: 3600,
+        title: 'Job timeout (minutes)',
+        description: 'Give up on a job that has not completed within this time (fractions allowed).',
+        exclusiveMinimum: 0,
+        default: 60,
         order: 9,
       },
-      request_timeout: {
+      request_timeout_seconds: {
         type: 'number',
         title: 'Request timeout (seconds)',
         description: 'Time allowed for response headers, and between chunks of a download.',
@@ -204,9 +204,9 @@ export function resolveSettings(config: ImpactConfig): ImpactSettings {
     replay: config.replay ?? false,
     streamDownloads: config.stream_downloads ?? true,
     maxConcurrentDownloads: config.max_concurrent_downloads ?? 3,
-    pollIntervalMs: Math.round((config.poll_interval ?? 5) * 1000),
-    jobTimeoutMs: Math.round((config.job_timeout ?? 3600) * 1000),
-    requestTimeoutMs: Math.round((config.request_timeout ?? 120) * 1000),
+    pollIntervalMs: Math.round((config.poll_interval_seconds ?? 5) * 1000),
+    jobTimeoutMs: Math.round((config.job_timeout_minutes ?? 60) * 60_000),
+    requestTimeoutMs: Math.round((config.request_timeout_seconds ?? 120) * 1000),
     onCastError: config.on_cast_error ?? 'fail',
     reports: (config.report_exports ?? []).map((r) => ({
       name: r.name,
