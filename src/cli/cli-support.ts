@@ -52,6 +52,8 @@ export interface InterruptHandle {
   signal: AbortSignal;
   /** The conventional 128+n exit code when a signal arrived. */
   exitCode(): number | undefined;
+  /** Ends the sync with this error (the read loop reports it on the current stream). */
+  fail(err: unknown): void;
   dispose(): void;
 }
 
@@ -75,6 +77,7 @@ export function handleInterrupts(onInterrupt?: (signal: NodeJS.Signals) => void)
   return {
     signal: controller.signal,
     exitCode: () => (received === undefined ? undefined : 128 + (SIGNAL_NUMBER[received] ?? 1)),
+    fail: (err) => controller.abort(err),
     dispose: () => {
       process.off('SIGTERM', handler);
       process.off('SIGINT', handler);
@@ -88,4 +91,35 @@ export function handleInterrupts(onInterrupt?: (signal: NodeJS.Signals) => void)
  */
 export function exitSoonIfStuck(code: number, afterMs = 3_000): void {
   setTimeout(() => process.exit(code), afterMs).unref();
+}
+
+/**
+ * An error thrown outside the sync's promise chain (a stray callback, an unhandled rejection)
+ * would otherwise kill the process with a raw stack on stderr and no protocol message. Report it
+ * through the front end's writer (masked), then exit 1 once that output is flushed. During a sync
+ * the error ends the sync instead, so the stream status and the error come out in order.
+ */
+export function reportCrashes(report: (err: unknown) => Promise<void>, activeSync: () => InterruptHandle | undefined): () => void {
+  let crashed = false;
+  const handler = (err: unknown): void => {
+    if (crashed) return;
+    crashed = true;
+    process.exitCode = 1;
+    const sync = activeSync();
+    if (sync !== undefined) {
+      // During a sync, end it through the read loop: the stream is reported INCOMPLETE with this error.
+      sync.fail(err);
+      exitSoonIfStuck(1, 10_000);
+      return;
+    }
+    void report(err)
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', handler);
+  process.on('unhandledRejection', handler);
+  return () => {
+    process.off('uncaughtException', handler);
+    process.off('unhandledRejection', handler);
+  };
 }

@@ -17,7 +17,7 @@ import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
 import { LineWriter } from '../protocol/line-writer.js';
-import { exitSoonIfStuck, handleInterrupts, loadConfigFile, logLevelFrom } from './cli-support.js';
+import { exitSoonIfStuck, handleInterrupts, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
 
 interface ConfigOptions {
   config: string;
@@ -47,6 +47,11 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
     logger = writer.logger(logLevelFrom(debug));
   };
   const useMasker = writer.setMasker.bind(writer);
+  let activeSync: InterruptHandle | undefined;
+  const stopCrashReports = reportCrashes(async (err) => {
+    await writer.error(err);
+    await writer.flush();
+  }, () => activeSync);
 
   const program = new Command(source.name)
     .description(`${source.name} ${source.version}: an Airbyte source (Airbyte protocol on stdout)`)
@@ -109,10 +114,11 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
       const { config } = await loadConfigFile(source, opts.config, useMasker);
       const rawCatalog = await readJsonFile(opts.catalog, 'catalog file');
       const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
-      if (state.sharedState !== undefined) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
+      if (state.sharedState !== undefined && Object.keys(state.sharedState).length > 0) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
       const offered = await source.streams(config, logger);
       const selected = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
       const interrupts = handleInterrupts((sig) => logger.warn(`Received ${sig}: stopping the sync`));
+      activeSync = interrupts;
       try {
         const outcome = await runRead({
           streams: selected,
@@ -125,6 +131,7 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
         logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
         if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
       } finally {
+        activeSync = undefined;
         interrupts.dispose();
         if (interrupts.exitCode() !== undefined) {
           await writer.flush();
@@ -146,6 +153,7 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
   } finally {
     await writer.flush();
     restoreConsole();
+    stopCrashReports();
     if (stdoutGone.signal.aborted && !process.exitCode) process.exitCode = 1;
   }
 }

@@ -17,7 +17,7 @@ import { describeFailure } from '../protocol/failure.js';
 import { selectAll, selectSingerStreams, singerCatalog } from '../protocol/singer-catalog.js';
 import { SingerSink, SingerWriter } from '../protocol/singer-writer.js';
 import { StderrLog } from '../protocol/stderr-logger.js';
-import { exitSoonIfStuck, handleInterrupts, logLevelFrom, validateLoadedConfig } from './cli-support.js';
+import { exitSoonIfStuck, handleInterrupts, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
 import { aboutInfo, renderAbout, type AboutFormat } from './singer-about.js';
 import { mergeConfigInputs } from './singer-config.js';
 
@@ -42,6 +42,13 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
     onBroken: (err) => stdoutGone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
   });
   const writer = new SingerWriter(lines);
+  let activeSync: InterruptHandle | undefined;
+  const stopCrashReports = reportCrashes(async (err) => {
+    const report = describeFailure(err);
+    log.line('ERROR', `${report.message} [${report.failureType}]`);
+    if (report.stackTrace !== undefined) log.line('DEBUG', report.stackTrace);
+    await writer.flush();
+  }, () => activeSync);
 
   const program = new Command(source.tapName)
     .description(`${source.tapName} ${source.version}: a Singer tap (Singer messages on stdout, logs on stderr)`)
@@ -92,6 +99,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
           : selectSingerStreams(await readJsonFile(catalogFile, 'catalog file'), offered, catalogFile);
       const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
       const interrupts = handleInterrupts((sig) => logger.warn(`Received ${sig}: stopping the sync`));
+      activeSync = interrupts;
       try {
         const outcome = await runRead({
           streams: selections,
@@ -104,6 +112,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
         logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
         if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
       } finally {
+        activeSync = undefined;
         interrupts.dispose();
         if (interrupts.exitCode() !== undefined) {
           await writer.flush();
@@ -126,6 +135,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
   } finally {
     await writer.flush();
     restoreConsole();
+    stopCrashReports();
     if (stdoutGone.signal.aborted && !process.exitCode) process.exitCode = 1;
   }
 }

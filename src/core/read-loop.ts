@@ -8,7 +8,7 @@
  * - the first failure stops the sync (later streams are not started);
  * - an aborted signal (SIGTERM/SIGINT) ends the current stream as interrupted.
  */
-import { ConnectorError, TransientError, messageOf } from './errors.js';
+import { TransientError, messageOf } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Row, Stream, StreamState, SyncMode } from './source.js';
 
@@ -166,10 +166,13 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
   }
 }
 
-/** The error an interrupted sync reports: the abort reason when it is a ConnectorError. */
-export function interruption(signal: AbortSignal): ConnectorError {
+/**
+ * The error an aborted sync reports: the abort reason when it is an Error (a ConnectorError keeps
+ * its failure type, e.g. the TransientError of a SIGTERM; a crash stays a system error).
+ */
+export function interruption(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof ConnectorError) return reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason;
   return new TransientError('The sync was interrupted before it finished; the next sync resumes from the last state.');
 }
 

@@ -96,6 +96,19 @@ describe('source-fixture spec / check / discover', () => {
     expect(r.messages.at(-1)?.connectionStatus).toEqual({ status: 'FAILED', message: 'The fixture API rejected the key' });
   });
 
+  it('check: a config_error thrown by the source is FAILED (exit 0); a transient error is a TRACE (exit 1)', async () => {
+    const cfgErr = await airbyte(['check', '--config', tmp.json('ce.json', config({ check_error: 'config_error' }))]);
+    expect(cfgErr.code).toBe(0);
+    expect(cfgErr.messages.at(-1)?.connectionStatus).toEqual({ status: 'FAILED', message: 'Key **** lacks the export permission' });
+    expectNoSecret(cfgErr);
+    const transient = await airbyte(['check', '--config', tmp.json('te.json', config({ check_error: 'transient_error' }))]);
+    expect(transient.code).toBe(1);
+    expect(traces(transient.messages, 'ERROR')[0].error).toMatchObject({
+      failure_type: 'transient_error',
+      message: 'The fixture API is unavailable (503)',
+    });
+  });
+
   it('discover prints the catalog', async () => {
     const r = await airbyte(['discover', '--config', tmp.json('d.json', config())]);
     expect(r.code).toBe(0);
@@ -274,6 +287,17 @@ describe('source-fixture read', () => {
     const logs = ofType(r.messages, 'LOG').map((m) => (m.log as { message: string }).message);
     expect(logs).toContain('console output from events');
     expect(logs).toContain('stream events authenticating with ****');
+  });
+
+  it('an error thrown outside the sync chain still ends in a masked TRACE system_error and exit 1', async () => {
+    const r = await read(config({ crash_async: true }), configuredCatalog([['events', 'incremental']]));
+    expect(r.code).toBe(1);
+    const err = traces(r.messages, 'ERROR')[0].error as Record<string, string>;
+    expect(err.failure_type).toBe('system_error');
+    expect(err.message).toContain('stray callback failed with key ****');
+    expect(err.stream_descriptor).toEqual({ name: 'events' });
+    expect(statuses(r.messages)).toEqual(['events:STARTED', 'events:INCOMPLETE']);
+    expectNoSecret(r);
   });
 
   it('SIGTERM: the stream is cancelled, INCOMPLETE + transient_error, non-zero exit after flushing', async () => {
