@@ -61,6 +61,8 @@ export interface Stream extends StreamInfo {
    * Optional snapshot of the state that covers every record yielded so far. The read loop calls it
    * only while read() is suspended at a yield, to checkpoint every N records inside a long result
    * file. Streams that cannot resume mid-file leave it out and rely on their own `state` events.
+   * When read() finishes and its last event was not a `state`, the read loop calls it once more
+   * (after the last yield) for the stream's final STATE.
    */
   checkpoint?(): StreamState;
 }
