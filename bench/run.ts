@@ -9,7 +9,7 @@
  * printed and written to bench/RESULTS.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ interface Row {
   rows: number;
   measure: 'cat' | Measure;
   ms: number;
+  cpuMs?: number;
   maxRssMB?: number;
 }
 
@@ -80,20 +81,35 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${format} ${measure} ${big} rows...\n`);
       const r = await child(measure, format, bigFile);
       if (r.rows !== big) throw new Error(`${format} ${measure}: counted ${r.rows} rows, expected ${big}`);
-      results.push({ format, rows: big, measure, ms: r.ms, maxRssMB: r.maxRssMB });
+      results.push({ format, rows: big, measure, ms: r.ms, cpuMs: r.cpuMs, maxRssMB: r.maxRssMB });
     }
     process.stderr.write(`  ${format} pipeline ${small} rows (memory flatness)...\n`);
     const r = await child('pipeline', format, smallFile);
-    results.push({ format, rows: small, measure: 'pipeline', ms: r.ms, maxRssMB: r.maxRssMB });
+    results.push({ format, rows: small, measure: 'pipeline', ms: r.ms, cpuMs: r.cpuMs, maxRssMB: r.maxRssMB });
   }
 
-  const header = '| format | rows | measurement | seconds | rows/s | peak RSS (MB) | time vs cat | time vs plain library |';
-  const lines = [header, '|---|---:|---|---:|---:|---:|---:|---:|'];
+  const header =
+    '| format | rows | measurement | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak RSS MB | wall vs cat | CPU vs plain library |';
+  const lines = [header, '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const row of results) {
     const cat = results.find((r) => r.format === row.format && r.measure === 'cat' && r.rows === row.rows);
     const lib = results.find((r) => r.format === row.format && r.measure === 'library' && r.rows === row.rows);
+    const cpu = row.cpuMs;
     lines.push(
-      `| ${row.format} | ${fmt(row.rows)} | ${row.measure} | ${fmt(row.ms / 1000, 2)} | ${fmt(row.rows / (row.ms / 1000))} | ${row.maxRssMB === undefined ? '—' : fmt(row.maxRssMB, 0)} | ${cat === undefined ? '—' : `${fmt(row.ms / cat.ms, 1)}×`} | ${lib === undefined ? '—' : `${fmt(row.ms / lib.ms, 2)}×`} |`,
+      [
+        '',
+        row.format,
+        fmt(row.rows),
+        row.measure,
+        fmt(row.ms / 1000, 2),
+        cpu === undefined ? '—' : fmt(cpu / 1000, 2),
+        fmt(row.rows / (row.ms / 1000)),
+        cpu === undefined ? '—' : fmt(row.rows / (cpu / 1000)),
+        row.maxRssMB === undefined ? '—' : fmt(row.maxRssMB, 0),
+        cat === undefined ? '—' : `${fmt(row.ms / cat.ms, 0)}×`,
+        lib?.cpuMs === undefined || cpu === undefined ? '—' : `${fmt(cpu / lib.cpuMs, 2)}×`,
+        '',
+      ].join(' | ').trim(),
     );
   }
   const flat: string[] = [];
@@ -109,6 +125,8 @@ async function main(): Promise<void> {
     '# Benchmark results',
     '',
     `Run: ${new Date().toISOString()} · Node ${process.version} · ${cpu} · ${cpus().length} cores · ${quick ? 'quick' : 'full'} sizes · data seed ${SEED}`,
+    '',
+    `Load average when the run ended: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work may share the cores; rows/s by CPU time is the one-core figure).`,
     '',
     'Each measurement is its own child process (peak RSS = that process\'s maxRSS). "cat" is',
     '`cat file > /dev/null` on a warm page cache; "library" the plain library loop without jobtap',

@@ -78,6 +78,15 @@ describe('result body checks', () => {
     expect(body.stream.destroyed).toBe(true);
   });
 
+  it('releases the body stream when the format check fails', async () => {
+    const wrongType = bodyOf('a\n1\n', { contentType: 'application/json' });
+    await expect(collectRows(parseResult(wrongType, { format: 'csv' }))).rejects.toBeInstanceOf(FileFormatError);
+    expect(wrongType.stream.destroyed).toBe(true);
+    const wrongBytes = bodyOf('<html></html>\n', { chunkSize: 3 });
+    await expect(collectRows(parseResult(wrongBytes, { format: 'xlsx' }))).rejects.toBeInstanceOf(FileFormatError);
+    expect(wrongBytes.stream.destroyed).toBe(true);
+  });
+
   it('reads Content-Disposition file names in their usual spellings', () => {
     expect(dispositionFileName('attachment; filename="a b.csv"')).toBe('a b.csv');
     expect(dispositionFileName('attachment; filename=a.tsv; size=3')).toBe('a.tsv');

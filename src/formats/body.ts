@@ -64,38 +64,41 @@ export function isZip(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
-/** Opens the body: gunzips when the bytes are gzip, then checks the format against metadata and bytes. */
+/**
+ * Opens the body: gunzips when the bytes are gzip, then checks the format against metadata and bytes.
+ * On any failure here the body's stream is destroyed, so a rejected download does not hold its socket.
+ */
 export async function openResultBody(body: ResultBody, format: ResultFormat): Promise<OpenedBody> {
-  checkDeclaredFormat(body, format);
   const raw = body.stream;
-  const first = await peek(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, SNIFF_BYTES);
-  let head = first.head;
-  let chunks: AsyncIterable<Buffer> = first.replay;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
-  if (isGzip(head)) {
-    gunzip = createGunzip();
-    const compressed = Readable.from(first.replay, { objectMode: false });
-    compressed.on('error', (err) => gunzip?.destroy(err));
-    compressed.pipe(gunzip);
-    const inner = await peek(
-      wrapGunzipErrors(gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>, body.fileName),
-      SNIFF_BYTES,
-    );
-    head = inner.head;
-    chunks = inner.replay;
-  }
-  checkMagic(head, format, body.fileName);
   let closed = false;
-  return {
-    head,
-    chunks,
-    close() {
-      if (closed) return;
-      closed = true;
-      gunzip?.destroy();
-      raw.destroy();
-    },
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    gunzip?.destroy();
+    raw.destroy();
   };
+  try {
+    checkDeclaredFormat(body, format);
+    const first = await peek(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, SNIFF_BYTES);
+    let head = first.head;
+    let chunks: AsyncIterable<Buffer> = first.replay;
+    if (isGzip(head)) {
+      const inflater = createGunzip();
+      gunzip = inflater;
+      const compressed = Readable.from(first.replay, { objectMode: false });
+      compressed.on('error', (err) => inflater.destroy(err));
+      compressed.pipe(inflater);
+      const inner = await peek(wrapGunzipErrors(inflater[Symbol.asyncIterator]() as AsyncIterator<Buffer>, body.fileName), SNIFF_BYTES);
+      head = inner.head;
+      chunks = inner.replay;
+    }
+    checkMagic(head, format, body.fileName);
+    return { head, chunks, close };
+  } catch (err) {
+    close();
+    throw err;
+  }
 }
 
 function wrapGunzipErrors(source: AsyncIterator<Buffer>, fileName: string): AsyncIterator<Buffer> {

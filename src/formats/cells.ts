@@ -12,8 +12,6 @@
  */
 
 const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const FORMATTED_NUMBER =
-  /^([+-])?\s*(?:[A-Z]{3}\s*|[$€£¥]\s*)?([+-])?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(?:[A-Z]{3}|[$€£¥])?\s*(%)?$/;
 
 export function parseNumberText(text: string): number | undefined {
   // Fast path, a hand-written scan for the common "-123.45" (cheaper than the regex per cell).
@@ -34,28 +32,140 @@ export function parseNumberText(text: string): number | undefined {
   return parseFormattedNumber(text);
 }
 
-function parseFormattedNumber(text: string): number | undefined {
-  let s = text.trim();
-  if (s.includes('\u2212')) s = s.replace(/\u2212/g, '-'); // typographic minus
+/** The whitespace String.prototype.trim removes. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
 
-  if (s === '') return undefined;
-  let negative = false;
-  if (s.length > 2 && s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
-    negative = true;
-    s = s.slice(1, -1).trim();
+function isCurrencySymbol(c: number): boolean {
+  return c === 36 /* $ */ || c === 0x20ac /* € */ || c === 0xa3 /* £ */ || c === 0xa5 /* ¥ */;
+}
+
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+function isSign(c: number): boolean {
+  return c === 43 || c === 45 || c === 0x2212 /* typographic minus */;
+}
+
+/**
+ * The grammar, as a regular expression (the scan below is the same language without regex
+ * backtracking or intermediate strings; a property test checks the two agree):
+ *   ws* ( "(" ws* X ws* ")" | X ) ws*   where X =
+ *   [sign] ws* [ISO code ws* | symbol ws*] [sign] ws* mantissa [e[sign]digits] ws* [ISO code | symbol] ws* ["%"]
+ *   mantissa = \d{1,3}(,\d{3})+(\.\d*)? | \d+(\.\d*)? | \.\d+ ; at most one sign; none inside "( )".
+ */
+function parseFormattedNumber(text: string): number | undefined {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  if (start === end) return undefined;
+  let parenthesised = false;
+  if (end - start > 2 && text.charCodeAt(start) === 40 /* ( */ && text.charCodeAt(end - 1) === 41 /* ) */) {
+    parenthesised = true;
+    start++;
+    end--;
+    while (start < end && isSpace(text.charCodeAt(start))) start++;
+    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   }
-  const m = FORMATTED_NUMBER.exec(s);
-  if (m === null) return undefined;
-  const [, outerSign, innerSign, digits, exponent, percent] = m;
-  if (outerSign !== undefined && innerSign !== undefined) return undefined;
-  const sign = outerSign ?? innerSign;
-  if (negative && sign !== undefined) return undefined;
-  if (sign === '-') negative = true;
-  // Shift the decimal point in the text (not by dividing) so "12.34%" is exactly the double nearest 0.1234.
-  const exp = (exponent === undefined ? 0 : Number(exponent)) - (percent === undefined ? 0 : 2);
-  const value = Number(`${digits.replace(/,/g, '')}e${exp}`);
+  let i = start;
+  let signs = 0;
+  let minus = false;
+  let c = text.charCodeAt(i);
+  if (isSign(c)) {
+    signs++;
+    minus = c !== 43;
+    i++;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+  }
+  c = text.charCodeAt(i);
+  if (i < end && isCurrencySymbol(c)) {
+    i++;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+  } else if (i + 2 < end && isUpper(c) && isUpper(text.charCodeAt(i + 1)) && isUpper(text.charCodeAt(i + 2))) {
+    i += 3;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+  }
+  c = text.charCodeAt(i);
+  if (i < end && isSign(c)) {
+    signs++;
+    minus = c !== 43;
+    i++;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+  }
+  if (signs > 1 || (parenthesised && signs > 0)) return undefined;
+  // Mantissa: digits with optional thousands groups, then an optional fraction.
+  let mantissa = '';
+  let segmentStart = i;
+  let intDigits = 0;
+  let groupDigits = 0;
+  let grouped = false;
+  let dot = false;
+  let fracDigits = 0;
+  for (; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (dot) fracDigits++;
+      else {
+        intDigits++;
+        groupDigits++;
+      }
+    } else if (c === 44 /* , */ && !dot) {
+      if (grouped ? groupDigits !== 3 : groupDigits < 1 || groupDigits > 3) return undefined;
+      grouped = true;
+      mantissa += text.slice(segmentStart, i);
+      segmentStart = i + 1;
+      groupDigits = 0;
+    } else if (c === 46 /* . */ && !dot) {
+      dot = true;
+    } else break;
+  }
+  if (grouped && (groupDigits !== 3 && !dot)) return undefined;
+  if (grouped && dot && groupDigits !== 3) return undefined;
+  if (intDigits + fracDigits === 0) return undefined;
+  mantissa += text.slice(segmentStart, i);
+  let exponent = 0;
+  if (i < end && (c === 101 || c === 69) /* e E */) {
+    let j = i + 1;
+    let negativeExponent = false;
+    let e = text.charCodeAt(j);
+    if (j < end && isSign(e)) {
+      negativeExponent = e !== 43;
+      j++;
+    }
+    let expDigits = 0;
+    let value = 0;
+    for (; j < end; j++) {
+      e = text.charCodeAt(j);
+      if (e < 48 || e > 57) break;
+      value = value * 10 + (e - 48);
+      expDigits++;
+    }
+    // "1EUR": no exponent digits, so the letters are a currency code (as regex backtracking would read it).
+    if (expDigits > 0) {
+      exponent = negativeExponent ? -value : value;
+      i = j;
+    }
+  }
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  c = text.charCodeAt(i);
+  if (i < end && isCurrencySymbol(c)) i++;
+  else if (i + 2 < end && isUpper(c) && isUpper(text.charCodeAt(i + 1)) && isUpper(text.charCodeAt(i + 2))) i += 3;
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  if (i < end && text.charCodeAt(i) === 37 /* % */) {
+    // Shift the decimal point in the text (not by dividing) so "12.34%" is exactly the double nearest 0.1234.
+    exponent -= 2;
+    i++;
+  }
+  if (i !== end) return undefined;
+  const value = exponent === 0 ? Number(mantissa) : Number(`${mantissa}e${exponent}`);
   if (!Number.isFinite(value)) return undefined;
-  return negative ? -value : value;
+  return minus || parenthesised ? -value : value;
 }
 
 /** True for integer text that must stay text: leading zeros ("00123") or more digits than a double holds. */
@@ -179,6 +289,21 @@ function parseDateTimeParts(s: string): DateTimeParts | undefined {
 const CANONICAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export function parseDateTimeText(text: string): string | undefined {
+  // Fastest path, no regex: "YYYY-MM-DDTHH:MM:SSZ" exactly, returned as is when valid.
+  if (
+    text.length === 20 && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 84 &&
+    text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58 && text.charCodeAt(19) === 90
+  ) {
+    const y = digitsAt(text, 0, 4);
+    const mo = digitsAt(text, 5, 2);
+    const d = digitsAt(text, 8, 2);
+    const hh = digitsAt(text, 11, 2);
+    const mm = digitsAt(text, 14, 2);
+    const ss = digitsAt(text, 17, 2);
+    if (y >= 0 && mo >= 0 && d >= 0 && hh >= 0 && mm >= 0 && ss >= 0) {
+      return validDate(y, mo, d) && hh < 24 && mm < 60 && ss <= 60 ? text : undefined;
+    }
+  }
   const canonical = CANONICAL_DATE_TIME.exec(text);
   if (canonical !== null) {
     const [, y, mo, d, hh, mm, ss] = canonical;

@@ -58,6 +58,14 @@ describe('JSON parsing', () => {
     }
   });
 
+  it('keeps a hostile "__proto__" key as a property and lets a repeated key win like JSON.parse', async () => {
+    const [row, second] = await json('[{"__proto__": {"polluted": true}, "a": 1}, {"a": 1, "a": 2}]');
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.keys(row)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(second).toEqual({ a: 2 });
+  });
+
   it('keeps integers beyond 2^53 as exact digit strings', async () => {
     expect(await json('[{"id": 12345678901234567890, "n": 9007199254740991}]')).toEqual([
       { id: '12345678901234567890', n: 9007199254740991 },
@@ -79,6 +87,10 @@ describe('JSON parsing', () => {
       { id: '8', status: 'Error' },
     ]);
     expect(await json(doc, 'auto')).toHaveLength(2);
+    expect(await json('{"data": null, "meta": {}}', 'jsonapi')).toEqual([]);
+    expect(await json('{"data": {"id": "9", "type": "jobs", "attributes": {"status": "Queued"}}}', 'jsonapi')).toEqual([
+      { id: '9', status: 'Queued' },
+    ]);
   });
 
   it('flattens a portfolio tree into one row per node, total first, with path and depth', async () => {

@@ -142,6 +142,8 @@ export class JsonRowExtractor {
           } else {
             this.frames.push({ kind: 'data' });
           }
+        } else if (frame.key === 'data' && t.name === 'nullValue' && this.layout !== 'addepar_tree') {
+          this.sawRows = true; // JSON:API "no resource": zero rows, not a malformed document
         } else this.skipValue(t);
         return;
       case 'data':

@@ -114,6 +114,9 @@ describe('createRowTyper', () => {
     });
     expect(t.type({ updated_at: '2024-01-31T10:00:00+0530' }, 3)).toEqual({ updated_at: '2024-01-31T10:00:00+05:30' });
     expect(t.type({ updated_at: '1/2/2024 1:05 PM' }, 4)).toEqual({ updated_at: '2024-01-02T13:05:00Z' });
+    expect(t.type({ updated_at: '2024-02-29T23:59:60Z' }, 5)).toEqual({ updated_at: '2024-02-29T23:59:60Z' });
+    expect(() => t.type({ updated_at: '2023-02-29T10:00:00Z' }, 6)).toThrow(FileFormatError);
+    expect(() => t.type({ updated_at: '2024-01-31T24:00:00Z' }, 7)).toThrow(FileFormatError);
   });
 
   it('casts booleans from words and 0/1', () => {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseNumberText } from './cells.js';
+
+/**
+ * The reference grammar for formatted numbers as a regular expression (how cells.ts first
+ * implemented it); the hand-written scanner must accept exactly the same texts with the same values.
+ */
+const FORMATTED = /^([+-])?\s*(?:[A-Z]{3}\s*|[$€£¥]\s*)?([+-])?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(?:[A-Z]{3}|[$€£¥])?\s*(%)?$/;
+
+function reference(text: string): number | undefined {
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return Number(text);
+  let s = text.trim().replace(/\u2212/g, '-');
+  if (s === '') return undefined;
+  let negative = false;
+  if (s.length > 2 && s.startsWith('(') && s.endsWith(')')) {
+    negative = true;
+    s = s.slice(1, -1).trim();
+  }
+  const m = FORMATTED.exec(s);
+  if (m === null) return undefined;
+  const [, outerSign, innerSign, digits, exponent, percent] = m;
+  if (outerSign !== undefined && innerSign !== undefined) return undefined;
+  const sign = outerSign ?? innerSign;
+  if (negative && sign !== undefined) return undefined;
+  if (sign === '-') negative = true;
+  const exp = (exponent === undefined ? 0 : Number(exponent)) - (percent === undefined ? 0 : 2);
+  const value = Number(`${digits.replace(/,/g, '')}e${exp}`);
+  if (!Number.isFinite(value)) return undefined;
+  return negative ? -value : value;
+}
+
+describe('parseNumberText', () => {
+  it('agrees with the reference grammar on random number-like text', () => {
+    const part = fc.constantFrom('1', '23', '456', '7890', '0', ',', '.', '-', '+', '$', '€', 'USD', 'US', ' ', '(', ')', '%', 'e', 'E', '\u2212', 'x');
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 10 }), (parts) => {
+        const text = parts.join('');
+        const expected = reference(text);
+        const actual = parseNumberText(text);
+        if (expected === undefined) expect(actual).toBeUndefined();
+        else expect(Object.is(actual, expected) || actual === expected).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
