@@ -112,7 +112,25 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         current.launching = { ...current.launching, [key]: new Date().toISOString() };
         yield snapshot();
       }
-      const { jobId } = await options.adapter.launch(run.slice.params, signal);
+      let jobId: string;
+      try {
+        ({ jobId } = await options.adapter.launch(run.slice.params, signal));
+      } catch (err) {
+        // The request may have created the job even though its answer was lost (a reset or
+        // timeout after the vendor accepted it): look before failing the sync over it.
+        const since = current.launching?.[key];
+        if (signal.aborted || !isTransientFailure(err) || since === undefined || !options.adapter.findLaunched) throw err;
+        let found: { jobId: string } | undefined;
+        try {
+          found = await options.adapter.findLaunched(run.slice.params, since, signal);
+        } catch (lookupErr) {
+          logger.warn(`${options.info.name}: could not look for the job of slice ${key} after a failed launch: ${messageOf(lookupErr)}`);
+        }
+        // The launch mark stays in state, so the next sync looks again before launching.
+        if (!found) throw err;
+        logger.warn(`${options.info.name}: launch of slice ${key} reported ${messageOf(err)}, but the vendor has job ${found.jobId} for it; using that job`);
+        jobId = found.jobId;
+      }
       launchedHere.add(jobId);
       run.firstStartedAt ??= Date.now();
       current.inflight[key] = { jobId, launchedAt: new Date().toISOString(), emitted: 0 };

@@ -3,7 +3,7 @@
  * in a classified error whose state resumes without loss or duplicates.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, SystemError, TransientError } from '../../src/core/errors.js';
+import { ConfigError, SystemError, TransientError, failureTypeOf } from '../../src/core/errors.js';
 import type { Row, StreamState } from '../../src/core/source.js';
 import { createFaultInjector, type FaultRule } from '../../src/sandbox/framework/faults.js';
 import { createEventsStream, type FixtureConfig } from '../fixtures/job-source.js';
@@ -184,12 +184,26 @@ describe('createJobStream: HTTP faults', () => {
     expectOneLaunchPerSlice(s);
   });
 
-  it('launch response lost (reset after the job was created): transient error, resume adopts the job, no second launch', async () => {
+  it('launch response lost (reset after the job was created): the engine finds the job instead of failing or relaunching', async () => {
     const { sim: s, hits } = await sim(undefined, [{ id: 'lost', method: 'POST', path: /^\/jobs$/, skip: 2, times: 1, action: { kind: 'reset_mid_body', afterBytes: 3 } }]);
+    const logger = captureLogger();
+    const r = await drive(createEventsStream(config(s), logger), { logger });
+    expect(hits('lost')).toBe(1);
+    expect(r.error).toBeUndefined();
+    expectExactSet(s, r.records);
+    expectOneLaunchPerSlice(s);
+    expect(logger.lines.some((l) => l.startsWith('warn') && l.includes('using that job'))).toBe(true);
+  });
+
+  it('launch lost and the job listing down too: transient error, a launch mark in state, resume adopts the job', async () => {
+    const { sim: s } = await sim(undefined, [
+      { id: 'lost', method: 'POST', path: /^\/jobs$/, skip: 2, times: 1, action: { kind: 'reset_mid_body', afterBytes: 3 } },
+      { id: 'list', method: 'GET', path: /^\/jobs$/, times: 5, action: { kind: 'status', status: 503 } },
+    ]);
     const cfg = config(s);
     const first = await drive(createEventsStream(cfg, captureLogger()));
-    expect(hits('lost')).toBe(1);
-    expect(first.error).toBeInstanceOf(TransientError);
+    expect(failureTypeOf(first.error)).toBe('transient_error');
+    expect((first.error as Error).message).toMatch(/POST .*\/jobs/);
     expect(Object.keys((first.lastState as { launching?: object }).launching ?? {})).toHaveLength(1);
     const second = await drive(createEventsStream(cfg, captureLogger()), { state: first.lastState });
     expect(second.error).toBeUndefined();
