@@ -7,6 +7,7 @@
  */
 import { ConfigError, SystemError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { dispositionFileName } from '../../formats/body.js';
 import { HttpClient } from '../../http/client.js';
 import type { HttpResponse } from '../../http/types.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
@@ -59,13 +60,6 @@ async function errorDetail(res: HttpResponse): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function fileNameOf(disposition: string | null): string | undefined {
-  if (!disposition) return undefined;
-  // The docs show the unusual `file name="..."`; accept it next to the standard filename= / filename*=.
-  const m = /filename\*?\s*=\s*(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition) ?? /file name\s*=\s*"?([^";]+)"?/i.exec(disposition);
-  return m?.[1];
 }
 
 function credentialHeader(config: ResolvedConfig): string {
@@ -180,7 +174,7 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
       kind: 'ready',
       body: {
         stream: res.stream(),
-        fileName: `job ${jobId} result ${fileNameOf(disposition) ?? 'file'}`,
+        fileName: `job ${jobId} result ${dispositionFileName(disposition ?? undefined) ?? 'file'}`,
         ...(contentType ? { contentType } : {}),
         ...(disposition ? { contentDisposition: disposition } : {}),
         ...(contentEncoding ? { contentEncoding } : {}),

@@ -19,8 +19,9 @@
  */
 import type { JsonSchema } from '../../core/json-schema.js';
 import type { Row } from '../../core/source.js';
-import { createRowTyper, normaliseColumnName } from '../../formats/index.js';
-import { ColumnNameAllocator } from '../../formats/normalise.js';
+// Direct module imports (not formats/index.js) keep exceljs out of spec/check/discover start-up.
+import { ColumnNameAllocator, normaliseColumnName } from '../../formats/normalise.js';
+import { createRowTyper } from '../../formats/typer.js';
 import type { RawRow } from '../../formats/types.js';
 import type { DateWindow } from '../../jobs/windows.js';
 
