@@ -191,10 +191,14 @@ describe('Addepar sandbox', () => {
     expect(ids).toEqual(sb.jobs.map((j) => j.id));
   });
 
-  it('describes saved views', async () => {
+  it('describes saved views as query bodies, and attributes with display names and output types', async () => {
     const body = (await (await get(sb, '/v1/portfolio/views/14')).json()) as any;
-    expect(body.data.attributes.groupings).toEqual([{ key: 'sector', display_name: 'Sector' }]);
+    expect(body.data.attributes.parameters.groupings).toEqual([{ key: 'sector', arguments: {} }]);
+    expect(body.data.attributes.parameters.columns.map((c: any) => c.key)).toEqual(['value', 'time_weighted_return', 'weight']);
     expect((await get(sb, '/v1/portfolio/views/999')).status).toBe(404);
+    const twr = (await (await get(sb, '/v1/attributes/time_weighted_return')).json()) as any;
+    expect(twr.data.attributes).toMatchObject({ display_name: 'Time Weighted Return', output_type: 'Percent' });
+    expect((await get(sb, '/v1/attributes/nope')).status).toBe(404);
   });
 });
 

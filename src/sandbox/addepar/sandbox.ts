@@ -11,7 +11,8 @@
  * - Download: 404 before completion, 200 with the file, or 303 to a second host (the "file host",
  *   which records whether it was sent an Authorization header); 410 once the result expired.
  * - DELETE → 204 and Cancel Requested / User Cancelled; GET /v1/jobs paginated with links.next.
- * - GET /v1/portfolio/views/:id describes a saved view (columns and groupings).
+ * - GET /v1/portfolio/views/:id describes a saved view (its query body: column and grouping keys);
+ *   GET /v1/attributes/:id gives an attribute's display name and output type.
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -119,22 +120,39 @@ function sendApi(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, body, { 'content-type': JSON_API });
 }
 
+/**
+ * A saved view as GET /v1/portfolio/views/:id documents it: share type, name, and the view as a
+ * Portfolio Query request body (`parameters` with column and grouping keys). Display names and
+ * output types are not part of it; they come from the Attributes API.
+ */
 function viewResource(v: SavedView): Record<string, unknown> {
   return {
     id: String(v.id),
     type: 'portfolio_views',
     attributes: {
+      share_type: 'FIRM',
       display_name: v.displayName,
-      columns: v.columns.map((k) => {
-        const a = columnAttribute(k)!;
-        return { key: a.key, display_name: a.displayName, output_type: a.outputType };
-      }),
-      groupings: v.groupings.map((k) => {
-        const a = groupingAttribute(k)!;
-        return { key: a.key, display_name: a.displayName };
-      }),
+      parameters: {
+        columns: v.columns.map((key) => ({ key, arguments: {} })),
+        groupings: v.groupings.map((key) => ({ key, arguments: {} })),
+      },
     },
-    links: { self: `/v1/portfolio/views/${v.id}` },
+    links: { self: `/v1/portfolio_views/${v.id}` },
+  };
+}
+
+/** An attribute as GET /v1/attributes/:id describes it. */
+function attributeResource(key: string): Record<string, unknown> | undefined {
+  const column = columnAttribute(key);
+  const grouping = groupingAttribute(key);
+  const a = column ?? grouping;
+  if (!a) return undefined;
+  const usage = [...(column ? ['columns'] : []), ...(grouping ? ['groupings', 'filters'] : [])];
+  return {
+    id: a.key,
+    type: 'attributes',
+    attributes: { display_name: a.displayName, output_type: a.outputType, usage, category: 'Sandbox' },
+    links: { self: `/v1/attributes/${a.key}` },
   };
 }
 
@@ -398,6 +416,19 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             return;
           }
           sendApi(res, 200, { data: viewResource(view) });
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v1/attributes/:id',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          const resource = attributeResource(req.params.id ?? '');
+          if (!resource) {
+            sendApi(res, 404, errorBody(404, 'Not Found', `Unable to locate attribute ${req.params.id ?? ''}`));
+            return;
+          }
+          sendApi(res, 200, { data: resource });
         },
       },
     ],

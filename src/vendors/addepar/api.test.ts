@@ -81,10 +81,18 @@ describe('AddeparApi', () => {
     await expect(api.cancel('unknown')).resolves.toBeUndefined();
   });
 
-  it('reads saved view definitions; unknown views are undefined', async () => {
+  it('reads saved view definitions with attribute display names and output types; unknown views are undefined', async () => {
     const view = await apiFor().viewDefinition(12);
-    expect(view?.groupings.map((g) => g.key)).toEqual(['asset_class', 'security']);
+    expect(view?.groupings).toEqual([
+      { key: 'asset_class', display_name: 'Asset Class' },
+      { key: 'security', display_name: 'Security' },
+    ]);
+    expect(view?.columns[3]).toEqual({ key: 'time_weighted_return', display_name: 'Time Weighted Return', output_type: 'Percent' });
     expect(await apiFor().viewDefinition(4040)).toBeUndefined();
+  });
+
+  it('an attribute the API does not describe keeps its key as name and no type', async () => {
+    expect(await apiFor().attribute('custom_unknown_1')).toBeUndefined();
   });
 });
 

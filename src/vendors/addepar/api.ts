@@ -214,7 +214,12 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
     }
   }
 
-  /** A saved view's columns and groupings; undefined when the view does not exist. */
+  /**
+   * A saved view's columns and groupings; undefined when the view does not exist.
+   * GET /v1/portfolio/views/:id gives the view as a Portfolio Query body (attribute keys); each
+   * key's display name (the header of tabular exports) and output type (the field type) come
+   * from GET /v1/attributes/:key. Attributes the API does not describe keep their key as name.
+   */
   async viewDefinition(viewId: number, signal?: AbortSignal): Promise<AddeparViewDefinition | undefined> {
     const res = await this.guardAuth(
       await this.http.request({ method: 'GET', url: `v1/portfolio/views/${viewId}`, acceptStatuses: [401, 403, 404], signal }),
@@ -225,18 +230,52 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
     }
     const body = await res.json<{ data?: { id?: unknown; attributes?: Record<string, unknown> } }>();
     const a = body.data?.attributes ?? {};
-    const columns = Array.isArray(a.columns) ? (a.columns as AddeparViewDefinition['columns']) : undefined;
-    const groupings = Array.isArray(a.groupings) ? (a.groupings as AddeparViewDefinition['groupings']) : undefined;
-    if (!columns || !groupings) throw new SystemError(`Addepar returned view ${viewId} without columns and groupings`);
-    for (const c of [...columns, ...groupings]) {
-      if (typeof c?.key !== 'string') throw new SystemError(`Addepar returned view ${viewId} with a column or grouping without a key`);
-      c.display_name = typeof c.display_name === 'string' && c.display_name !== '' ? c.display_name : c.key;
+    const query = (typeof a.parameters === 'object' && a.parameters !== null ? a.parameters : a) as Record<string, unknown>;
+    const keysOf = (v: unknown, what: string): string[] => {
+      if (!Array.isArray(v)) throw new SystemError(`Addepar returned view ${viewId} without ${what}`);
+      return v.map((item: unknown) => {
+        const key = typeof item === 'string' ? item : (item as { key?: unknown } | null)?.key;
+        if (typeof key !== 'string') throw new SystemError(`Addepar returned view ${viewId} with a ${what} entry without a key`);
+        return key;
+      });
+    };
+    const columnKeys = keysOf(query.columns, 'columns');
+    const groupingKeys = keysOf(query.groupings, 'groupings');
+    const columns: AddeparViewDefinition['columns'] = [];
+    for (const key of columnKeys) {
+      const meta = await this.attribute(key, signal);
+      columns.push({ key, display_name: meta?.displayName ?? key, ...(meta?.outputType ? { output_type: meta.outputType } : {}) });
     }
+    const groupings: AddeparViewDefinition['groupings'] = [];
+    for (const key of groupingKeys) groupings.push({ key, display_name: (await this.attribute(key, signal))?.displayName ?? key });
     return {
       id: String(body.data?.id ?? viewId),
       ...(typeof a.display_name === 'string' ? { displayName: a.display_name } : {}),
       columns,
       groupings,
     };
+  }
+
+  private readonly attributeCache = new Map<string, { displayName?: string; outputType?: string } | undefined>();
+
+  /** An attribute's display name and output type (GET /v1/attributes/:key), cached; undefined when unknown. */
+  async attribute(key: string, signal?: AbortSignal): Promise<{ displayName?: string; outputType?: string } | undefined> {
+    if (this.attributeCache.has(key)) return this.attributeCache.get(key);
+    const res = await this.guardAuth(
+      await this.http.request({ method: 'GET', url: `v1/attributes/${encodeURIComponent(key)}`, acceptStatuses: [401, 403, 404], signal }),
+    );
+    let meta: { displayName?: string; outputType?: string } | undefined;
+    if (res.status === 404) {
+      await res.discard();
+    } else {
+      const body = await res.json<{ data?: { attributes?: { display_name?: unknown; output_type?: unknown } } }>();
+      const attrs = body.data?.attributes ?? {};
+      meta = {
+        ...(typeof attrs.display_name === 'string' && attrs.display_name !== '' ? { displayName: attrs.display_name } : {}),
+        ...(typeof attrs.output_type === 'string' ? { outputType: attrs.output_type } : {}),
+      };
+    }
+    this.attributeCache.set(key, meta);
+    return meta;
   }
 }

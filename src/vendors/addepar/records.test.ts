@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordBuilder, recordSchema, type ResultShape } from './records.js';
+import { createRecordBuilder, recordSchema, tabularMapping, type ResultShape } from './records.js';
 import { queryShape, viewShape, fieldTypeOfOutputType } from './shapes.js';
 
 const shape: ResultShape = viewShape({
@@ -107,5 +107,27 @@ describe('query shape', () => {
     expect(() =>
       queryShape({ name: 'q', columns: [{ key: 'value' }, { key: 'value', arguments: { time_point: '2024-01-01' } }], groupings: [], portfolio_type: 'ENTITY', portfolio_ids: [1] }),
     ).toThrow(/column "value" twice/);
+  });
+});
+
+describe('tabular header mapping', () => {
+  it('matches by name, also when a row leaves out empty cells', () => {
+    expect(tabularMapping(['Asset Class', 'Security', 'Value'], shape, 'f')).toEqual({
+      levels: ['Asset Class', 'Security'],
+      columns: ['Value', 'TWR', 'Inception Date', 'Path'],
+    });
+  });
+
+  it('falls back to positions when the view renamed its headers', () => {
+    const renamed = ['Class', 'Holding', 'Market Value', 'Return', 'Since', 'P'];
+    const m = tabularMapping(renamed, shape, 'f');
+    expect(m).toEqual({ levels: ['Class', 'Holding'], columns: ['Market Value', 'Return', 'Since', 'P'] });
+    const b = createRecordBuilder(shape, 'tabular', 'fail');
+    const [rec] = b.toRecords([{ Class: 'Equity', Holding: '', 'Market Value': '$2.00', Return: '1.00%', Since: '', P: '' }], context, job);
+    expect(rec).toMatchObject({ path: 'Total / Equity', value: 2, twr: 0.01 });
+  });
+
+  it('refuses a file whose columns belong to another view', () => {
+    expect(() => tabularMapping(['Foo', 'Bar'], shape, 'Addepar job 9 result')).toThrow(/Addepar job 9 result has the columns.*run discover again/);
   });
 });

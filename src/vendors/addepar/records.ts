@@ -15,8 +15,9 @@
  * JSON results arrive flattened by the formats module (`_path`, `_depth`, `_name`, `_grouping`,
  * `_entity_id` + column keys). CSV/TSV/XLSX results have one column per grouping level (display
  * name of the grouping; ancestors repeated, deeper levels blank; the total row says "Total" in
- * the first level) and the columns under their display names.
+ * the first level) and the columns under their display names (or renamed, in the same order).
  */
+import { SystemError } from '../../core/errors.js';
 import type { JsonSchema } from '../../core/json-schema.js';
 import type { Row } from '../../core/source.js';
 // Direct module imports (not formats/index.js) keep exceljs out of spec/check/discover start-up.
@@ -141,15 +142,42 @@ function treeFrame(raw: RawRow, shape: ResultShape): Frame {
   };
 }
 
-function tabularFrame(raw: RawRow, shape: ResultShape): Frame {
-  const levels = shape.groupings.map((g) => text(raw[g.displayName]));
+/** Which raw key holds each grouping level and each column of a tabular export. */
+interface TabularMapping {
+  levels: string[];
+  columns: string[];
+}
+
+/**
+ * Headers are matched by name (grouping display names, then column display names). When a
+ * header carries names the view definition does not (a view can rename its column headers),
+ * the columns are matched by position instead, provided the count agrees; otherwise the file
+ * does not belong to this view and that is an error, not a row of nulls.
+ */
+export function tabularMapping(rawKeys: string[], shape: ResultShape, fileName: string): TabularMapping {
+  const levels = shape.groupings.map((g) => g.displayName);
+  const columns = shape.columns.map((c) => c.displayName);
+  const expected = new Set([...levels, ...columns]);
+  const unknown = rawKeys.filter((k) => !expected.has(k));
+  if (unknown.length === 0) return { levels, columns };
+  if (rawKeys.length === levels.length + columns.length) {
+    return { levels: rawKeys.slice(0, levels.length), columns: rawKeys.slice(levels.length) };
+  }
+  throw new SystemError(
+    `${fileName} has the columns ${JSON.stringify(rawKeys)}, which do not match the view's groupings ${JSON.stringify(levels)} and columns ${JSON.stringify(columns)}; ` +
+      'the view may have changed since discover (run discover again)',
+  );
+}
+
+function tabularFrame(raw: RawRow, shape: ResultShape, mapping: TabularMapping): Frame {
+  const levels = mapping.levels.map((k) => text(raw[k]));
   let depth = 0;
   while (depth < levels.length && levels[depth] !== '') depth++;
   const isTotal = depth <= 1 && levels[0] === TOTAL_NAME && levels.slice(1).every((l) => l === '');
   if (isTotal) depth = 0;
   const names = levels.slice(0, depth);
   const values: Record<string, unknown> = {};
-  for (const c of shape.columns) values[c.field] = raw[c.displayName] ?? null;
+  shape.columns.forEach((c, i) => (values[c.field] = raw[mapping.columns[i]!] ?? null));
   return {
     path: [TOTAL_NAME, ...names].join(PATH_SEPARATOR),
     depth,
@@ -170,19 +198,20 @@ export interface RecordBuilder {
  */
 export function createRecordBuilder(shape: ResultShape, layout: 'tree' | 'tabular', onCastError: 'fail' | 'null'): RecordBuilder {
   const schema = typingSchema(shape);
-  const typers = new Map<string, ReturnType<typeof createRowTyper>>();
-  const frameOf = layout === 'tree' ? treeFrame : tabularFrame;
+  let current: { jobId: string; typer: ReturnType<typeof createRowTyper>; mapping?: TabularMapping } | undefined;
   return {
     toRecords(rows, context, job) {
-      let typer = typers.get(job.jobId);
-      if (!typer) {
-        typers.clear();
-        typer = createRowTyper({ schema, onCastError, fileName: `Addepar job ${job.jobId} result` });
-        typers.set(job.jobId, typer);
-      }
+      const fileName = `Addepar job ${job.jobId} result`;
+      if (current?.jobId !== job.jobId) current = { jobId: job.jobId, typer: createRowTyper({ schema, onCastError, fileName }) };
+      const state = current;
       return rows.map((raw, i) => {
-        const frame = frameOf(raw, shape);
-        const typed = typer.type(frame.values, job.firstRowNumber + i);
+        let frame: Frame;
+        if (layout === 'tree') frame = treeFrame(raw, shape);
+        else {
+          state.mapping ??= tabularMapping(Object.keys(raw), shape, fileName);
+          frame = tabularFrame(raw, shape, state.mapping);
+        }
+        const typed = state.typer.type(frame.values, job.firstRowNumber + i);
         return {
           portfolio_type: context.portfolioType,
           portfolio_id: context.portfolioId,
