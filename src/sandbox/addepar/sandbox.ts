@@ -318,12 +318,14 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
         pattern: '/api/v1/jobs',
         handler: (req, res) => {
           if (!authorised(req, res)) return;
+          // Documented: default 500, at most 2000 per response (larger requests are truncated, not refused).
           const limitRaw = req.query.get('page[limit]');
-          const limit = limitRaw === null ? defaultPageLimit : Number(limitRaw);
-          if (!Number.isInteger(limit) || limit < 1 || limit > 2000) {
-            sendApi(res, 400, errorBody(400, 'Bad Request', 'page[limit] must be an integer from 1 to 2000'));
+          const requested = limitRaw === null ? defaultPageLimit : Number(limitRaw);
+          if (!Number.isInteger(requested) || requested < 1) {
+            sendApi(res, 400, errorBody(400, 'Bad Request', 'page[limit] must be a positive integer'));
             return;
           }
+          const limit = Math.min(requested, 2000);
           const after = req.query.get('page[after]');
           let start = 0;
           if (after !== null) {
@@ -337,7 +339,8 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
           const page = jobs.slice(start, start + limit);
           page.forEach(refresh);
           const more = start + limit < jobs.length;
-          const next = more ? `/v1/jobs?page%5Blimit%5D=${limit}&page%5Bafter%5D=${page[page.length - 1]!.id}` : null;
+          // Written like the documentation's example: relative to the API base, brackets unencoded.
+          const next = more ? `/v1/jobs?page[limit]=${limit}&page[after]=${page[page.length - 1]!.id}` : null;
           sendApi(res, 200, { data: page.map(jobResource), links: { next } });
         },
       },
