@@ -47,6 +47,17 @@ describe('source-addepar spec and check', () => {
     expect(status.message).toMatch(/HTTP 403.*API Access: Create, edit, and delete.*PORTFOLIO scope/);
   });
 
+  it('check names a config mistake: missing credentials, a missing field', async () => {
+    const sb = await h.sandbox();
+    const { api_key: _k, api_secret: _s, ...noCredentials } = baseConfig(sb);
+    const r1 = await airbyte(['check', '--config', h.file('c1.json', noCredentials)]);
+    expect((ofType(r1.messages, 'CONNECTION_STATUS')[0]!.connectionStatus as Json).message).toMatch(/needs credentials/);
+    const { firm_id: _f, ...noFirm } = baseConfig(sb);
+    const r2 = await airbyte(['check', '--config', h.file('c2.json', noFirm)]);
+    expect((ofType(r2.messages, 'CONNECTION_STATUS')[0]!.connectionStatus as Json).message).toMatch(/firm_id/);
+    expect(sb.requests).toHaveLength(0);
+  });
+
   it('check reports a view that does not exist', async () => {
     const sb = await h.sandbox();
     const config = baseConfig(sb, { view_exports: [{ name: 'v', view_id: 999, portfolio_type: 'ENTITY', portfolio_ids: [101] }] });
