@@ -78,6 +78,13 @@ describe('XLSX parsing', () => {
     ]);
   });
 
+  it('treats a hostile "__proto__" header as an ordinary column', async () => {
+    const file = await workbook((wb) => wb.addWorksheet('S').addRows([['__proto__', 'b'], ['x', 1]]));
+    const [row] = await xlsx(file);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.keys(row)).toEqual(['__proto__', 'b']);
+  });
+
   it('fails clearly on a truncated file', async () => {
     const file = await workbook((wb) => {
       const ws = wb.addWorksheet('S');

@@ -65,7 +65,7 @@ export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: Xls
       seenSheets.push(name);
       if (!isWantedSheet(reader, name, sheetName, seenSheets.length === 1)) continue;
       found = true;
-      yield* sheetRows(guarded(worksheet as unknown as AsyncIterable<ExcelJS.Row>, truncated), batchSize);
+      yield* sheetRows(guarded(rowGroups(worksheet), truncated), batchSize);
       break;
     }
   } catch (err) {
@@ -178,11 +178,25 @@ function isWantedSheet(reader: unknown, name: string, wanted: string | undefined
   return first === undefined ? isFirstSeen : name === first;
 }
 
-async function* sheetRows(rows: AsyncIterable<ExcelJS.Row>, batchSize: number): AsyncGenerator<RawRow[]> {
+/**
+ * The sheet's rows in the groups exceljs parses them (one group per chunk of sheet XML). The
+ * reader's row-by-row iterator costs several promise turns per row; its `parse()` generator (a
+ * public method the typings leave out) yields the same rows as event arrays, one await per group.
+ */
+async function* rowGroups(worksheet: unknown): AsyncGenerator<ExcelJS.Row[]> {
+  const reader = worksheet as { parse(): AsyncIterable<{ eventType: string; value: unknown }[]> };
+  for await (const events of reader.parse()) {
+    const rows: ExcelJS.Row[] = [];
+    for (const event of events) if (event.eventType === 'row') rows.push(event.value as ExcelJS.Row);
+    if (rows.length > 0) yield rows;
+  }
+}
+
+async function* sheetRows(groups: AsyncIterable<ExcelJS.Row[]>, batchSize: number): AsyncGenerator<RawRow[]> {
   const scan: SheetCells[] = [];
   let layout: Layout | undefined;
   let batch: RawRow[] = [];
-  for await (const row of rows) {
+  for await (const group of groups) for (const row of group) {
     const cells = cellsOf(row);
     if (cells === undefined) continue;
     if (layout === undefined) {
@@ -203,6 +217,23 @@ async function* sheetRows(rows: AsyncIterable<ExcelJS.Row>, batchSize: number): 
     for (const r of rowsAfterHeader(scan, layout)) batch.push(layout.toRow(r));
   }
   for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+}
+
+/**
+ * A function building a row from sheet cells, generated as an object literal for the header's names
+ * (one hidden class for all rows, no keyed stores; names enter the source as JSON.stringify string
+ * literals). A "__proto__" header gets the defining loop instead, as a literal would set the prototype.
+ */
+function rowBuilder(names: string[], firstColumn: number): (cells: SheetCells) => RawRow {
+  if (names.includes('__proto__') || names.length > 500) {
+    return (cells) => {
+      const row: RawRow = {};
+      for (let i = 0; i < names.length; i++) setOwn(row, names[i], cells[firstColumn + i] ?? null);
+      return row;
+    };
+  }
+  const literal = names.map((name, i) => `${JSON.stringify(name)}: c[${firstColumn + i}] ?? null`).join(', ');
+  return new Function('c', `return { ${literal} };`) as (cells: SheetCells) => RawRow;
 }
 
 /** Rows above the header (titles, notes) are not data. */
@@ -292,14 +323,11 @@ function chooseHeader(scan: SheetCells[]): Layout {
     for (let n = 2; names.includes(name); n++) name = `${base}_${n}`;
     return name;
   };
+  const build = rowBuilder(names, first);
   return {
     headerCells: header,
     toRow(cells) {
-      const row: RawRow = {};
-      for (let i = 0; i < names.length; i++) {
-        const v = cells[first + i];
-        setOwn(row, names[i], v === undefined ? null : v);
-      }
+      const row = build(cells);
       if (cells.length > last + 1 || nonEmptyBefore(cells, first)) {
         cells.forEach((v, col) => {
           if (v !== undefined && (col < first || col > last)) setOwn(row, extraName(col), v);
