@@ -142,6 +142,37 @@ describe('runRead', () => {
     expect(seen.map((r) => r?.state)).toEqual([{ last: 2 }, undefined, { last: 2 }]);
   });
 
+  it('ends a finished resumable full refresh with the completion marker, and starts the next one over', async () => {
+    const seen: (ReadRequest | undefined)[] = [];
+    const first = run([{ stream: counter('rfr', { count: 3, batch: 1, seen, resumable: true }), syncMode: 'full_refresh' }], { previous: { rfr: { last: 1 } } });
+    expect((await first.promise).recordCount).toBe(2);
+    const states = first.events.filter((e) => e.kind === 'state');
+    expect(states.at(-1)).toEqual({ kind: 'state', stream: 'rfr', state: { __ab_full_refresh_sync_complete: true }, recordCount: 2 });
+
+    const second = run([{ stream: counter('rfr', { count: 3, batch: 1, seen, resumable: true }), syncMode: 'full_refresh' }], {
+      previous: { rfr: { __ab_full_refresh_sync_complete: true } },
+    });
+    expect((await second.promise).recordCount).toBe(3);
+    expect(seen.map((r) => r?.state)).toEqual([{ last: 1 }, undefined]);
+  });
+
+  it('an interrupted resumable full refresh keeps its own state (no marker), so the next run resumes', async () => {
+    const s = counter('rfr', { count: 5, batch: 1, resumable: true, failAt: 4, failWith: new TransientError('down') });
+    const { promise, events } = run([{ stream: s, syncMode: 'full_refresh' }], { interval: 2 });
+    expect((await promise).ok).toBe(false);
+    const states = events.filter((e) => e.kind === 'state').map((e) => (e as { state: StreamState }).state);
+    expect(states).toEqual([{ last: 2 }]);
+  });
+
+  it('an incremental sync after a finished full refresh ignores the marker and reads from the start', async () => {
+    const seen: (ReadRequest | undefined)[] = [];
+    const { promise } = run([{ stream: counter('a', { count: 2, batch: 1, seen }), syncMode: 'incremental' }], {
+      previous: { a: { __ab_full_refresh_sync_complete: true } },
+    });
+    expect((await promise).recordCount).toBe(2);
+    expect(seen[0]?.state).toBeUndefined();
+  });
+
   it('stops at the first failing stream: INCOMPLETE, the error, later streams not started', async () => {
     const err = new ConfigError('bad portfolio');
     const { promise, events } = run(

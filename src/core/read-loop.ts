@@ -54,9 +54,22 @@ export interface ReadOutcome {
 }
 
 /** The state a stream receives: always for incremental, for full refresh only when resumable. */
+/**
+ * The state a resumable full refresh ends with. A full refresh that finished must start over next
+ * time, while one that was interrupted must resume; this marker (the same one Airbyte's CDK writes)
+ * tells the two apart, so no stream has to guess from its own state whether the last run finished.
+ */
+export const FULL_REFRESH_COMPLETE: StreamState = Object.freeze({ __ab_full_refresh_sync_complete: true });
+
+function isFullRefreshComplete(state: StreamState | undefined): boolean {
+  return state?.__ab_full_refresh_sync_complete === true;
+}
+
 export function stateForRead(selected: SelectedStream, previous: Map<string, StreamState>): StreamState | undefined {
   const { stream, syncMode } = selected;
-  if (syncMode === 'incremental' || stream.isResumable === true) return previous.get(stream.name);
+  const state = previous.get(stream.name);
+  if (syncMode === 'incremental') return isFullRefreshComplete(state) ? undefined : state;
+  if (stream.isResumable === true && !isFullRefreshComplete(state)) return state;
   return undefined;
 }
 
@@ -149,7 +162,9 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
     if (signal.aborted) throw interruption(signal);
     // The final STATE: unless the stream just emitted one, snapshot it (checkpoint() after read()
     // finished covers every record) or repeat the last known state so the platform sees the stream end.
-    if (!lastEventWasState) {
+    if (syncMode === 'full_refresh' && stream.isResumable === true) {
+      await sink.state(stream, FULL_REFRESH_COMPLETE, sinceState);
+    } else if (!lastEventWasState) {
       const finalState = stream.checkpoint?.() ?? lastState ?? {};
       await sink.state(stream, finalState, sinceState);
     }
