@@ -8,7 +8,7 @@ export interface SandboxConfigOptions {
   startDate?: string;
   /** Default 2024-06-30: six monthly windows. */
   endDate?: string;
-  /** Default 1 s: the demo sandbox moves a stage per poll, so jobs finish in a few seconds. */
+  /** Default 0.2 s: sandbox jobs advance a stage per poll (and per --ms-per-stage), finishing in about a second. */
   pollIntervalSeconds?: number;
 }
 
@@ -23,8 +23,8 @@ export function addeparSandboxConfig(sandbox: Pick<AddeparSandbox, 'url' | 'cred
     window_size: 'month',
     lookback_days: 0,
     max_concurrent_jobs: 3,
-    poll_interval_seconds: options.pollIntervalSeconds ?? 1,
-    max_poll_interval_seconds: Math.max(options.pollIntervalSeconds ?? 1, 5),
+    poll_interval_seconds: options.pollIntervalSeconds ?? 0.2,
+    max_poll_interval_seconds: Math.max(options.pollIntervalSeconds ?? 0.2, 1),
     view_exports: [
       { name: 'holdings_by_asset_class', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102, 103], output_type: 'CSV' },
       { name: 'firm_performance_by_sector', view_id: 14, portfolio_type: 'FIRM', portfolio_ids: [1], output_type: 'XLSX' },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs the Addepar sandbox as a local server until interrupted:
- *   node dist/src/sandbox/addepar/main.js [--port N] [--host H] [--redirect-downloads] [--ms-per-stage N]
+ *   node dist/src/sandbox/addepar/main.js [--port N] [--host H] [--redirect-downloads] [--ms-per-stage N (default 100)]
  * Prints one JSON line with the API URL and a ready connector config, then serves on loopback.
  */
 import { addeparSandboxConfig } from './demo.js';
@@ -13,7 +13,8 @@ function arg(name: string): string | undefined {
 }
 
 const port = Number(arg('--port') ?? 0);
-const msPerStage = Number(arg('--ms-per-stage') ?? 0);
+// Jobs also advance with time (not only when polled), so jobs launched ahead finish in parallel.
+const msPerStage = Number(arg('--ms-per-stage') ?? 100);
 const sandbox = await startAddeparSandbox({
   port,
   host: arg('--host') ?? '127.0.0.1',
