@@ -3,7 +3,8 @@
  * - CSV/TSV: one row per node (total first, then depth-first), one column per grouping level
  *   (ancestors repeated, deeper levels blank) followed by the columns, values formatted the way
  *   Addepar's exports show them ("$1,234.56", "-$12.00", "12.34%", "1,200", "03/15/2019").
- * - XLSX: the same table with typed cells (numbers with currency/percent formats, real dates).
+ * - XLSX: the same table with typed cells (numbers with currency/percent formats, real dates),
+ *   under title lines (report name, portfolio and period) and a blank row, as spreadsheet reports have.
  * - JSON: the portfolio tree `{meta:{columns,groupings}, data:{type, attributes:{total}}}` with raw values.
  * Everything is produced incrementally so large sandbox datasets stream with back-pressure.
  */
@@ -19,6 +20,8 @@ export interface RenderInput {
   groupings: string[];
   /** JSON:API type of the data object, e.g. "portfolio_views". */
   dataType: string;
+  /** Lines above the table in spreadsheet exports (report name, portfolio and period). */
+  titleLines?: string[];
 }
 
 export const CONTENT_TYPES: Record<SandboxOutputType, string> = {
@@ -150,7 +153,14 @@ function xlsxStream(input: RenderInput): Readable {
   void (async () => {
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     const sheet = workbook.addWorksheet('Portfolio');
-    sheet.addRow(headerOf(input)).commit();
+    const header = headerOf(input);
+    for (const line of input.titleLines ?? []) {
+      const r = sheet.addRow([line]);
+      r.font = { bold: true };
+      r.commit();
+    }
+    if ((input.titleLines ?? []).length > 0) sheet.addRow([]).commit();
+    sheet.addRow(header).commit();
     for (const row of tableRows(input)) {
       const values: (string | number | Date | null)[] = [...row.levels.map((l) => (l === '' ? null : l))];
       for (const c of cols) {

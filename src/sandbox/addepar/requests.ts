@@ -28,6 +28,8 @@ export interface JobPlan {
   analysis: AnalysisRequest;
   outputType: SandboxOutputType;
   dataType: string;
+  /** Report title: the view's name, or "Portfolio Query"; spreadsheet exports show it above the table. */
+  title: string;
   /** Set when the job must end as Error Cancelled (e.g. an unknown portfolio). */
   runError?: JobErrorObject;
   echo: Record<string, unknown>;
@@ -122,6 +124,7 @@ export function validateJobRequest(body: unknown): ValidationResult {
   let groupings: string[] = [];
   let filters: DiscreteFilter[] = [];
   let runError: JobErrorObject | undefined;
+  let title = 'Portfolio Query';
   if (jobType === 'portfolio_view_results') {
     const viewId = toIds(p.view_id);
     if (p.view_id === undefined) errors.push(bad('Missing parameter: view_id'));
@@ -133,6 +136,7 @@ export function validateJobRequest(body: unknown): ValidationResult {
     const view = viewId?.length === 1 ? findView(viewId[0]!) : undefined;
     if (viewId?.length === 1 && !view) runError = { status: '404', title: 'Not Found', detail: `Invalid view: ${viewId[0]!}` };
     if (view) {
+      title = view.displayName;
       columns = view.columns;
       groupings = view.groupings;
     }
@@ -171,6 +175,7 @@ export function validateJobRequest(body: unknown): ValidationResult {
       analysis,
       outputType,
       dataType: jobType === 'PORTFOLIO_QUERY' ? 'portfolios' : 'portfolio_views',
+      title,
       runError,
       echo,
     },

@@ -30,7 +30,8 @@ import {
   type ProgressionOptions,
   type SandboxJob,
 } from './jobs.js';
-import { CONTENT_TYPES, FILE_EXTENSIONS, renderResult } from './render.js';
+import { findPortfolio } from './dataset.js';
+import { CONTENT_TYPES, FILE_EXTENSIONS, formatCell, renderResult } from './render.js';
 import { validateJobRequest, type JobPlan } from './requests.js';
 import { findView, SAVED_VIEWS, type SavedView } from './views.js';
 
@@ -235,7 +236,10 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   async function sendResult(job: SandboxJob, res: ServerResponse): Promise<void> {
     const plan = plans.get(job.id)!;
     const tree = analyse(plan.analysis);
-    const body = renderResult({ tree, columns: plan.analysis.columns, groupings: plan.analysis.groupings, dataType: plan.dataType }, plan.outputType);
+    const a = plan.analysis;
+    const portfolios = a.portfolioIds.map((id) => findPortfolio(a.portfolioType, id)?.name ?? `${a.portfolioType} ${id}`).join(', ');
+    const titleLines = [plan.title, `${portfolios} | ${formatCell(a.startDate, 'Date')} to ${formatCell(a.endDate, 'Date')}`];
+    const body = renderResult({ tree, columns: a.columns, groupings: a.groupings, dataType: plan.dataType, titleLines }, plan.outputType);
     const headers: Record<string, string | number> = {
       'content-type': CONTENT_TYPES[plan.outputType],
       'content-disposition': `attachment; filename="portfolio_data.${FILE_EXTENSIONS[plan.outputType]}"`,
