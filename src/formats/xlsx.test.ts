@@ -38,6 +38,27 @@ describe('XLSX parsing', () => {
     ]);
   });
 
+  it('reads a streamed workbook whose shared strings come after the sheet, gzipped', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { gzipSync } = await import('node:zlib');
+    const sink = new PassThrough();
+    const parts: Buffer[] = [];
+    sink.on('data', (d: Buffer) => parts.push(d));
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useSharedStrings: true, useStyles: true });
+    const ws = wb.addWorksheet('Data');
+    ws.addRow(['Name', 'When', 'N']).commit();
+    for (let i = 0; i < 50; i++) ws.addRow([`name ${i % 7}`, new Date(Date.UTC(2024, 0, 1 + i)), i]).commit();
+    ws.getColumn(2).numFmt = 'yyyy-mm-dd';
+    ws.commit();
+    await wb.commit();
+    const file = Buffer.concat(parts);
+    const names = file.toString('latin1');
+    expect(names.indexOf('xl/sharedStrings.xml')).toBeGreaterThan(names.indexOf('xl/worksheets/sheet1.xml'));
+    const rows = await xlsx(gzipSync(file));
+    expect(rows).toHaveLength(50);
+    expect(rows[3]).toEqual({ Name: 'name 3', When: '2024-01-04', N: 3 });
+  });
+
   it('reads a named sheet and reports a missing one with the sheets it saw', async () => {
     const file = await workbook((wb) => {
       wb.addWorksheet('First').addRows([['a'], [1]]);
