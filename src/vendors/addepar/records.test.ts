@@ -110,6 +110,24 @@ describe('query shape', () => {
   });
 });
 
+describe('tabular total row', () => {
+  it('only the first row of a file is the total; a later group called "Total" is a group', () => {
+    const b = createRecordBuilder(shape, 'tabular', 'fail');
+    const rows = [
+      { 'Asset Class': 'Total', Security: '' },
+      { 'Asset Class': 'Total', Security: '' },
+    ];
+    const recs = b.toRecords(rows, context, job);
+    expect(recs.map((r) => [r.path, r.depth, r.grouping])).toEqual([
+      ['Total', 0, null],
+      ['Total / Total', 1, 'asset_class'],
+    ]);
+    // Resuming mid-file: the batch starts at row 3, so its first row is not the total.
+    const resumed = b.toRecords([{ 'Asset Class': 'Total', Security: '' }], context, { jobId: 'j1', firstRowNumber: 3 });
+    expect(resumed[0]!.depth).toBe(1);
+  });
+});
+
 describe('tabular header mapping', () => {
   it('matches by name, also when a row leaves out empty cells', () => {
     expect(tabularMapping(['Asset Class', 'Security', 'Value'], shape, 'f')).toEqual({

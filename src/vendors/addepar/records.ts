@@ -14,8 +14,8 @@
  *
  * JSON results arrive flattened by the formats module (`_path`, `_depth`, `_name`, `_grouping`,
  * `_entity_id` + column keys). CSV/TSV/XLSX results have one column per grouping level (display
- * name of the grouping; ancestors repeated, deeper levels blank; the total row says "Total" in
- * the first level) and the columns under their display names (or renamed, in the same order).
+ * name of the grouping; ancestors repeated, deeper levels blank; the total is the first row and
+ * says "Total" in the first level) and the columns under their display names (or renamed, in the same order).
  */
 import { SystemError } from '../../core/errors.js';
 import type { JsonSchema } from '../../core/json-schema.js';
@@ -169,11 +169,13 @@ export function tabularMapping(rawKeys: string[], shape: ResultShape, fileName: 
   );
 }
 
-function tabularFrame(raw: RawRow, shape: ResultShape, mapping: TabularMapping): Frame {
+/** @param rowNumber 1-based data row in the file: only the first row can be the total. */
+function tabularFrame(raw: RawRow, shape: ResultShape, mapping: TabularMapping, rowNumber: number): Frame {
   const levels = mapping.levels.map((k) => text(raw[k]));
   let depth = 0;
   while (depth < levels.length && levels[depth] !== '') depth++;
-  const isTotal = depth <= 1 && levels[0] === TOTAL_NAME && levels.slice(1).every((l) => l === '');
+  // A first-level group may itself be called "Total"; the total row is the file's first row.
+  const isTotal = rowNumber === 1 && depth <= 1 && levels[0] === TOTAL_NAME && levels.slice(1).every((l) => l === '');
   if (isTotal) depth = 0;
   const names = levels.slice(0, depth);
   const values: Record<string, unknown> = {};
@@ -209,7 +211,7 @@ export function createRecordBuilder(shape: ResultShape, layout: 'tree' | 'tabula
         if (layout === 'tree') frame = treeFrame(raw, shape);
         else {
           state.mapping ??= tabularMapping(Object.keys(raw), shape, fileName);
-          frame = tabularFrame(raw, shape, state.mapping);
+          frame = tabularFrame(raw, shape, state.mapping, job.firstRowNumber + i);
         }
         const typed = state.typer.type(frame.values, job.firstRowNumber + i);
         return {
