@@ -44,4 +44,26 @@ describe('parseNumberText', () => {
       { numRuns: 20_000 },
     );
   });
+
+  it('gives exactly Number(text) for plain decimals, including long and tiny ones', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('', '-', '+'),
+        fc.stringMatching(/^[0-9]{1,25}$/),
+        fc.option(fc.stringMatching(/^[0-9]{0,25}$/), { nil: undefined }),
+        (sign, int, frac) => {
+          const text = `${sign}${int}${frac === undefined ? '' : `.${frac}`}`;
+          expect(Object.is(parseNumberText(text), Number(text))).toBe(true);
+          expect(Object.is(parseNumberText(`$${text.replace(/^[-+]/, '')}`), Number(text.replace(/^[-+]/, '')))).toBe(true);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        expect(parseNumberText(String(d))).toBe(d === 0 ? (Object.is(d, -0) ? 0 : 0) : d);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
 });
