@@ -2,6 +2,7 @@
  * One stream per configured export (portfolio view or portfolio query), on the job engine:
  * slices = portfolio × date window, one Addepar job each; records framed by records.ts.
  */
+import type { Logger } from '../../core/logger.js';
 import type { ReadRequest, Stream } from '../../core/source.js';
 import type { ParseOptions, ResultFormat } from '../../formats/types.js';
 import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
@@ -67,9 +68,9 @@ export function fullRefreshFinished(request: ReadRequest, def: Pick<ExportDefini
   });
 }
 
-function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedConfig): Stream {
+function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
   const layout = def.parse.format === 'json' ? 'tree' : 'tabular';
-  const builder = createRecordBuilder(def.shape, layout, config.onCastError);
+  const builder = createRecordBuilder(def.shape, layout, config.onCastError, logger);
   const inner = createJobStream<AddeparJobParams>({
     info: {
       name: def.name,
@@ -110,7 +111,7 @@ function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedCo
   };
 }
 
-export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig): Stream {
+export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
   const outputType = view.output_type ?? 'CSV';
   return exportStream(
     {
@@ -134,10 +135,11 @@ export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api
     },
     api,
     config,
+    logger,
   );
 }
 
-export function queryExportStream(query: QueryExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig): Stream {
+export function queryExportStream(query: QueryExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
   return exportStream(
     {
       name: query.name,
@@ -163,5 +165,6 @@ export function queryExportStream(query: QueryExportConfig, shape: ResultShape, 
     },
     api,
     config,
+    logger,
   );
 }

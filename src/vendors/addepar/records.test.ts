@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
 import { createRecordBuilder, recordSchema, tabularMapping, type ResultShape } from './records.js';
 import { queryShape, viewShape, fieldTypeOfOutputType } from './shapes.js';
 
@@ -83,9 +84,20 @@ describe('record builder', () => {
     expect(() => b.toRecords([{ 'Asset Class': 'Total', Security: '', Value: 'n/a' }], context, job)).toThrow(/Addepar job j1/);
   });
 
-  it('with on_cast_error=null the cell becomes null', () => {
-    const b = createRecordBuilder(shape, 'tabular', 'null');
-    expect(b.toRecords([{ 'Asset Class': 'Total', Security: '', Value: 'n/a' }], context, job)[0]!.value).toBeNull();
+  it('with on_cast_error=null the cell becomes null and the batch logs one warning', () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    const b = createRecordBuilder(shape, 'tabular', 'null', logger);
+    const rows = [
+      { 'Asset Class': 'Total', Security: '', Value: 'n/a' },
+      { 'Asset Class': 'Equity', Security: '', Value: 'n/a', TWR: '??' },
+    ];
+    const recs = b.toRecords(rows, context, job);
+    expect(recs.map((r) => r.value)).toEqual([null, null]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/Addepar job j1 result: 3 cell\(s\) in rows 1-2 .*on_cast_error=null/);
+    b.toRecords([{ 'Asset Class': 'Equity', Security: 'X', Value: '$1.00' }], context, { jobId: 'j1', firstRowNumber: 3 });
+    expect(warnings).toHaveLength(1);
   });
 });
 

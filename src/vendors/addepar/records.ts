@@ -19,6 +19,7 @@
  */
 import { SystemError } from '../../core/errors.js';
 import type { JsonSchema } from '../../core/json-schema.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Row } from '../../core/source.js';
 // Direct module imports (not formats/index.js) keep exceljs out of spec/check/discover start-up.
 import { ColumnNameAllocator, normaliseColumnName } from '../../formats/normalise.js';
@@ -198,15 +199,20 @@ export interface RecordBuilder {
  * Builds records from raw rows of one export. `layout` says which of the two result shapes the
  * export produces; a row typer is kept per job (its file name appears in cast errors).
  */
-export function createRecordBuilder(shape: ResultShape, layout: 'tree' | 'tabular', onCastError: 'fail' | 'null'): RecordBuilder {
+export function createRecordBuilder(
+  shape: ResultShape,
+  layout: 'tree' | 'tabular',
+  onCastError: 'fail' | 'null',
+  logger: Logger = silentLogger,
+): RecordBuilder {
   const schema = typingSchema(shape);
-  let current: { jobId: string; typer: ReturnType<typeof createRowTyper>; mapping?: TabularMapping } | undefined;
+  let current: { jobId: string; typer: ReturnType<typeof createRowTyper>; mapping?: TabularMapping; reportedFailures: number } | undefined;
   return {
     toRecords(rows, context, job) {
       const fileName = `Addepar job ${job.jobId} result`;
-      if (current?.jobId !== job.jobId) current = { jobId: job.jobId, typer: createRowTyper({ schema, onCastError, fileName }) };
+      if (current?.jobId !== job.jobId) current = { jobId: job.jobId, typer: createRowTyper({ schema, onCastError, fileName }), reportedFailures: 0 };
       const state = current;
-      return rows.map((raw, i) => {
+      const records = rows.map((raw, i) => {
         let frame: Frame;
         if (layout === 'tree') frame = treeFrame(raw, shape);
         else {
@@ -227,6 +233,15 @@ export function createRecordBuilder(shape: ResultShape, layout: 'tree' | 'tabula
           ...typed,
         };
       });
+      // At most one line per batch: cells emitted as null under on_cast_error=null.
+      const failures = state.typer.castFailures;
+      if (failures > state.reportedFailures) {
+        logger.warn(
+          `${fileName}: ${failures - state.reportedFailures} cell(s) in rows ${job.firstRowNumber}-${job.firstRowNumber + rows.length - 1} did not fit their column type and were emitted as null (on_cast_error=null); ${failures} in this result so far`,
+        );
+        state.reportedFailures = failures;
+      }
+      return records;
     },
   };
 }

@@ -39,14 +39,14 @@ function connect(config: AddeparConfig, logger: Logger): { resolved: ResolvedCon
   return { resolved, api };
 }
 
-async function viewStreams(resolved: ResolvedConfig, api: AddeparApi): Promise<Stream[]> {
+async function viewStreams(resolved: ResolvedConfig, api: AddeparApi, logger: Logger): Promise<Stream[]> {
   const streams: Stream[] = [];
   for (const view of resolved.views) {
     const definition = await api.viewDefinition(view.view_id);
     if (!definition) {
       throw new ConfigError(`View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).`);
     }
-    streams.push(viewExportStream(view, viewShape(definition), api, resolved));
+    streams.push(viewExportStream(view, viewShape(definition), api, resolved, logger));
   }
   return streams;
 }
@@ -86,8 +86,8 @@ export const addeparSource: Source<AddeparConfig> = {
 
   async streams(config: AddeparConfig, logger: Logger): Promise<Stream[]> {
     const { resolved, api } = connect(config, logger);
-    const streams = await viewStreams(resolved, api);
-    for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), api, resolved));
+    const streams = await viewStreams(resolved, api, logger);
+    for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), api, resolved, logger));
     streams.push(createJobsStream(api, resolved.jobsPageSize));
     return streams;
   },
