@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { parseResult, FileFormatError } from './index.js';
 import type { JsonLayout } from './types.js';
 import { bodyOf, collectRows } from './test-bodies.js';
+import { MAX_VALUE_CHARS } from './json.js';
 
 const json = (content: string | Buffer, jsonLayout: JsonLayout = 'auto', chunkSize = 5) =>
   collectRows(parseResult(bodyOf(content, { chunkSize, fileName: 'result.json' }), { format: 'json', jsonLayout }));
@@ -148,6 +149,11 @@ describe('JSON parsing', () => {
     expect(Number(range![1])).toBeLessThanOrEqual(badAt + 7);
     expect(Number(range![2])).toBeGreaterThanOrEqual(badAt + 7);
     expect(Number(range![2]) - Number(range![1])).toBeLessThanOrEqual(1024 * 4);
+  });
+
+  it('refuses a single value longer than the limit instead of buffering the rest of the file', async () => {
+    const err = await failure(json(`[{"a": "${'x'.repeat(MAX_VALUE_CHARS + 2048)}`, 'array', 1 << 20));
+    expect(err.message).toMatch(/longer than/);
   });
 
   it('reports a truncated document', async () => {

@@ -37,6 +37,9 @@ export interface JsonOptions {
  */
 const SLICE_CHARS = 1024;
 
+/** A single JSON string/number/key longer than this is refused rather than buffered. */
+export const MAX_VALUE_CHARS = 16 * 1024 * 1024;
+
 type Frame =
   | { kind: 'root' }
   | { kind: 'rows'; jsonapi: boolean }
@@ -216,6 +219,7 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
   const decoder = new TextDecoder('utf-8');
   let bytesBefore = 0; // bytes of the file before the current chunk
   let started = false;
+  let charsWithoutToken = 0;
 
   /** @param skippedBytes bytes at the chunk's start that are not in `text` (a dropped BOM) */
   const feed = (text: string, chunkBytes: number, final: boolean, skippedBytes = 0): void => {
@@ -228,7 +232,15 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
         const from = bytesBefore + skippedBytes + byteLength(text, 0, at);
         throw syntaxError(fileName, err, from, from + byteLength(slice, 0, slice.length));
       }
-      if (isMany(out)) extractor.push(getManyValues(out));
+      if (isMany(out) && getManyValues(out).length > 0) {
+        extractor.push(getManyValues(out));
+        charsWithoutToken = 0;
+      } else if ((charsWithoutToken += slice.length) > MAX_VALUE_CHARS) {
+        // One string, key or number this long is a broken or hostile file; do not buffer it all.
+        throw new FileFormatError(fileName, `a JSON value is longer than ${MAX_VALUE_CHARS} characters (an unclosed string?)`, {
+          byteOffset: bytesBefore + skippedBytes + byteLength(text, 0, at),
+        });
+      }
     }
     bytesBefore += chunkBytes;
     if (final) {
