@@ -168,7 +168,7 @@ export function detectNewline(text: string, final: boolean): '\n' | '\r\n' | '\r
  * Builds rows as plain objects with one fixed shape per file. For the usual header the function is
  * generated: an object literal with the header's names (entering the source only as JSON.stringify
  * string literals) gives every row the same hidden class and avoids a keyed store per cell, which
- * measured about 3× faster than the loop below. A hostile "__proto__" header would make the literal
+ * took parsing of the 1M-row bench CSV from ~2.6 s to ~1.6 s. A hostile "__proto__" header would make the literal
  * set the prototype, so such headers use the loop, which defines properties instead of assigning.
  */
 function rowFactory(keys: readonly string[]): (fields: string[]) => RawRow {

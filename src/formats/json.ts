@@ -9,7 +9,7 @@
  *            are skipped.
  * - addepar_tree: a grouped portfolio tree, `{"meta": .., "data": {"type": .., "attributes": {"total": NODE}}}`
  *            where NODE = `{"name", "grouping"?, "entity_id"?, "columns": {key: value}, "children": [NODE...]}`;
- *            flattened by flattenTreeNode (see json-tree.ts for the exact row shape).
+ *            flattened by TreeFlattener (see json-tree.ts for the exact row shape).
  * - auto:    `[` → array; `{"data": [` → jsonapi; `{"data": {` → addepar_tree.
  *
  * Errors: a syntax error names the byte range where the tokenizer stopped (it is fed slices of
