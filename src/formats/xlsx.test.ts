@@ -85,6 +85,18 @@ describe('XLSX parsing', () => {
     ]);
   });
 
+  it('skips single-cell title lines above a narrow two-column table', async () => {
+    const file = await workbook((wb) => {
+      const ws = wb.addWorksheet('Report');
+      ws.addRow(['Holdings report']);
+      ws.addRow(['Portfolio: Smith Family']);
+      ws.addRow([]);
+      ws.addRow(['Asset', 'Value']);
+      ws.addRow(['Cash', 5]);
+    });
+    expect(await xlsx(file)).toEqual([{ Asset: 'Cash', Value: 5 }]);
+  });
+
   it('gives merged data cells their value in the top-left cell only, and names empty header cells', async () => {
     const file = await workbook((wb) => {
       const ws = wb.addWorksheet('S');

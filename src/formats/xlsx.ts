@@ -6,8 +6,9 @@
  * - Sheet: `sheetName` when given (a missing sheet is an error listing the sheets seen), else the
  *   first sheet in workbook order.
  * - Header row: among the first HEADER_SCAN_ROWS non-blank rows, the first whose non-empty cells are
- *   all text and number at least half of the widest row's; so title rows ("Portfolio report",
- *   often merged across the table) and blank leading rows are skipped. Rows above it are dropped.
+ *   all text and number at least half of the widest row's (and at least two, unless the table has one
+ *   column); so single-cell title rows ("Portfolio report", often merged across the table) and blank
+ *   leading rows are skipped. Rows above it are dropped.
  * - Columns span the header's first to last non-empty cell; empty header cells become `column_<n>`
  *   (n = the sheet column number), duplicates are deduplicated (dedupeHeaderNames). A value outside
  *   the header's span is kept under `column_<n>` rather than dropped.
@@ -301,7 +302,7 @@ function chooseHeader(scan: SheetCells[]): Layout {
   const header =
     scan.find((cells) => {
       const filled = cells.filter((c) => c !== undefined);
-      return filled.length * 2 >= widest && filled.every((c) => typeof c === 'string');
+      return filled.length * 2 >= widest && filled.length >= Math.min(2, widest) && filled.every((c) => typeof c === 'string');
     }) ?? scan[0];
   let first = Infinity;
   let last = 0;
