@@ -42,7 +42,7 @@ describe('npm run demo', () => {
 
   it('writes, for every stream of both vendors, a JSONL file that holds exactly the records the summary counts', () => {
     const expected: Record<string, string[]> = {
-      addepar: ['holdings', 'sector_performance', 'asset_class_returns', 'jobs'],
+      addepar: ['holdings_by_asset_class', 'firm_performance_by_sector', 'household_allocation', 'jobs'],
       impact: ['jobs', 'job_results', 'action_listing'],
     };
     for (const [vendor, streams] of Object.entries(expected)) {
@@ -60,7 +60,7 @@ describe('npm run demo', () => {
   it('Addepar: run 1 reads the windows up to last month, run 2 only the new window of this month', () => {
     const today = new Date();
     const thisMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)).toISOString().slice(0, 10);
-    for (const stream of ['holdings', 'sector_performance', 'asset_class_returns']) {
+    for (const stream of ['holdings_by_asset_class', 'firm_performance_by_sector', 'household_allocation']) {
       const first = records('addepar', 1, stream);
       const second = records('addepar', 2, stream);
       expect(first.every((r) => String(r.window_end) < thisMonth)).toBe(true);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAddeparSandbox, type AddeparSandbox } from '../sandbox/addepar/index.js';
 import { startImpactSandbox, type ImpactSandbox } from '../sandbox/impact/index.js';
-import { addeparExampleConfig, endOfPreviousMonth, impactExampleConfig } from '../sandbox/example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, endOfPreviousMonth, impactExampleConfig } from '../sandbox/example-configs.js';
 import { configuredCatalog } from './catalogs.js';
 import { runConnector, runConnectorForMessages, type StreamStats } from './connector-run.js';
 
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   let addepar: AddeparSandbox | undefined;
   let impact: ImpactSandbox | undefined;
   try {
-    addepar = await startAddeparSandbox();
+    addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION });
     impact = await startImpactSandbox();
     console.log(`sandboxes: Addepar ${addepar.url}  impact.com ${impact.url}  (127.0.0.1 only)`);
     const summaries: RunSummary[] = [];

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startAddeparSandbox } from '../sandbox/addepar/index.js';
 import { startImpactSandbox } from '../sandbox/impact/index.js';
-import { addeparExampleConfig, impactExampleConfig } from '../sandbox/example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, impactExampleConfig } from '../sandbox/example-configs.js';
 import { configuredCatalog, selectAllSinger } from './catalogs.js';
 import { runConnectorForMessages } from './connector-run.js';
 
@@ -36,7 +36,7 @@ async function singerDiscover(entry: string, config: string): Promise<{ streams:
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const tmp = mkdtempSync(path.join(tmpdir(), 'jobtap-catalogs-'));
-  const addepar = await startAddeparSandbox();
+  const addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION });
   const impact = await startImpactSandbox();
   let drift = false;
   try {

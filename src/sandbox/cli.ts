@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startAddeparSandbox } from './addepar/index.js';
 import { startImpactSandbox } from './impact/index.js';
-import { addeparExampleConfig, impactExampleConfig } from './example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, impactExampleConfig } from './example-configs.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -24,7 +24,7 @@ const program = new Command('jobtap-sandbox')
   .option('--impact-port <port>', 'impact.com API port (0 = any free port)', port, 0)
   .option('--configs <dir>', 'where to write example connector configs', 'sandbox-configs')
   .action(async (opts: { host: string; addeparPort: number; impactPort: number; configs: string }) => {
-    const addepar = await startAddeparSandbox({ host: opts.host, port: opts.addeparPort });
+    const addepar = await startAddeparSandbox({ host: opts.host, port: opts.addeparPort, progression: ADDEPAR_SANDBOX_PROGRESSION });
     const impact = await startImpactSandbox({ host: opts.host, port: opts.impactPort });
     const dir = path.resolve(opts.configs);
     mkdirSync(dir, { recursive: true });

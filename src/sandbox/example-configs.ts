@@ -2,7 +2,7 @@
  * Connector configs that point at the local sandboxes: what the demo runs and what
  * `jobtap-sandbox` prints, so every example works with no credentials and no internet.
  */
-import type { AddeparSandbox } from './addepar/index.js';
+import { addeparSandboxConfig, type AddeparSandbox } from './addepar/index.js';
 import type { ImpactSandbox } from './impact/index.js';
 
 function isoDate(d: Date): string {
@@ -20,37 +20,20 @@ export function endOfPreviousMonth(today: Date): string {
 }
 
 /**
- * Addepar: two saved views (CSV and XLSX) and a portfolio query (JSON tree), monthly windows from
- * three months back. `endDate` undefined means the connector's default (today).
+ * Addepar: the sandbox firm's exports (entity, group and firm portfolios; CSV and XLSX views; a
+ * portfolio query returning the JSON tree), monthly windows from three months back.
+ * `endDate` undefined means the connector's default (today).
  */
 export function addeparExampleConfig(sandbox: AddeparSandbox, today: Date, endDate?: string): Record<string, unknown> {
-  return {
-    base_url: sandbox.url,
-    firm_id: sandbox.credentials.firmId,
-    api_key: sandbox.credentials.apiKey,
-    api_secret: sandbox.credentials.apiSecret,
-    start_date: monthStart(today, 3),
-    ...(endDate === undefined ? {} : { end_date: endDate }),
-    window_size: 'month',
-    lookback_days: 0,
-    max_concurrent_jobs: 3,
-    poll_interval_seconds: 0.05,
-    max_poll_interval_seconds: 0.25,
-    view_exports: [
-      { name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102], output_type: 'CSV' },
-      { name: 'sector_performance', view_id: 14, portfolio_type: 'ENTITY', portfolio_ids: [101], output_type: 'XLSX' },
-    ],
-    query_exports: [
-      {
-        name: 'asset_class_returns',
-        columns: [{ key: 'value' }, { key: 'time_weighted_return' }],
-        groupings: [{ key: 'asset_class' }],
-        portfolio_type: 'ENTITY',
-        portfolio_ids: [101, 102],
-      },
-    ],
-  };
+  const { end_date: _fixedEnd, ...config } = addeparSandboxConfig(sandbox, { startDate: monthStart(today, 3), pollIntervalSeconds: 0.05 });
+  return { ...config, ...(endDate === undefined ? {} : { end_date: endDate }) };
 }
+
+/**
+ * How the sandboxes run for people (demo, jobtap-sandbox): Addepar jobs move on with time as well
+ * as with polls, so jobs launched ahead really run in parallel.
+ */
+export const ADDEPAR_SANDBOX_PROGRESSION = { pollsPerStage: 1, msPerStage: 100 };
 
 /** impact.com: the partner's jobs, their results, and a weekly action-listing report export. */
 export function impactExampleConfig(sandbox: ImpactSandbox, today: Date): Record<string, unknown> {

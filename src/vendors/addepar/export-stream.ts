@@ -3,16 +3,15 @@
  * slices = portfolio × date window, one Addepar job each; records framed by records.ts.
  */
 import type { Logger } from '../../core/logger.js';
-import type { ReadRequest, Stream } from '../../core/source.js';
+import type { Stream } from '../../core/source.js';
 import type { ParseOptions, ResultFormat } from '../../formats/types.js';
 import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
 import type { JobSlice } from '../../jobs/types.js';
-import { readJobStreamState } from '../../jobs/state.js';
-import { dateWindows, type DateWindow } from '../../jobs/windows.js';
+import type { DateWindow } from '../../jobs/windows.js';
 import type { AddeparApi, AddeparJobParams } from './api.js';
 import type { QueryExportConfig, ResolvedConfig, ViewExportConfig } from './config.js';
 import { createRecordBuilder, CURSOR_FIELD, PRIMARY_KEY, recordSchema, type ResultShape } from './records.js';
-import { partitionOf, planExportSlices } from './slices.js';
+import { planExportSlices } from './slices.js';
 
 /** Addepar deletes results 24 hours after the job was created. */
 export const RESULT_RETENTION_MS = 24 * 3_600_000;
@@ -50,28 +49,10 @@ function sliceContext(slice: JobSlice<AddeparJobParams>): { portfolioType: strin
   };
 }
 
-/**
- * True when a previous state says a full refresh finished: no job in flight and every portfolio
- * at the last window. Such a state is where the *next* full refresh starts over from; a state
- * left by an interrupted full refresh is resumed instead (the streams are resumable).
- */
-export function fullRefreshFinished(request: ReadRequest, def: Pick<ExportDefinition, 'portfolioType' | 'portfolioIds'>, config: ResolvedConfig): boolean {
-  const previous = readJobStreamState(request.state, request.logger);
-  if (!previous) return false;
-  if (Object.keys(previous.inflight).length > 0) return false;
-  const grid = dateWindows(config.startDate, config.endDate, config.windowSize);
-  const lastEnd = grid[grid.length - 1]?.end;
-  if (lastEnd === undefined) return true;
-  return def.portfolioIds.every((id) => {
-    const cursor = previous.partitions[partitionOf(def.portfolioType, id)]?.cursor;
-    return cursor !== undefined && cursor >= lastEnd;
-  });
-}
-
 function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
   const layout = def.parse.format === 'json' ? 'tree' : 'tabular';
   const builder = createRecordBuilder(def.shape, layout, config.onCastError, logger);
-  const inner = createJobStream<AddeparJobParams>({
+  return createJobStream<AddeparJobParams>({
     info: {
       name: def.name,
       jsonSchema: recordSchema(def.shape, def.title),
@@ -99,16 +80,6 @@ function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedCo
     toRecords: (rows, slice, ctx) => builder.toRecords(rows, sliceContext(slice), ctx),
     engine: engineSettings(config),
   });
-  return {
-    ...inner,
-    read(request: ReadRequest) {
-      if (request.syncMode === 'full_refresh' && fullRefreshFinished(request, def, config)) {
-        request.logger.info(`${def.name}: the previous full refresh finished; reading every window again`);
-        return inner.read({ ...request, state: undefined });
-      }
-      return inner.read(request);
-    },
-  };
 }
 
 export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
