@@ -4,9 +4,10 @@
  */
 import { assertValidConfig, readJsonFile } from '../core/config.js';
 import { TransientError } from '../core/errors.js';
-import type { LogLevel } from '../core/logger.js';
+import type { Logger, LogLevel } from '../core/logger.js';
+import { runRead, type ReadSink, type SelectedStream } from '../core/read-loop.js';
 import { collectSecrets, SecretMasker } from '../core/secrets.js';
-import type { Source } from '../core/source.js';
+import type { Source, StreamState } from '../core/source.js';
 
 export interface LoadedConfig<C> {
   config: C;
@@ -122,4 +123,46 @@ export function reportCrashes(report: (err: unknown) => Promise<void>, activeSyn
     process.off('uncaughtException', handler);
     process.off('unhandledRejection', handler);
   };
+}
+
+export interface SyncRun {
+  streams: SelectedStream[];
+  previousState: Map<string, StreamState>;
+  checkpointInterval: number;
+  logger: Logger;
+  sink: ReadSink;
+  /** Aborts the sync for reasons other than a signal (e.g. the consumer closed stdout). */
+  stopSignal: AbortSignal;
+  /** Flushes the protocol writer's buffered output. */
+  flush(): Promise<void>;
+  /** Tells the crash reporter which sync is running (undefined once it ended). */
+  track(handle: InterruptHandle | undefined): void;
+}
+
+/**
+ * Runs a sync for either protocol: SIGTERM/SIGINT end it cleanly (streams INCOMPLETE, output
+ * flushed, exit 128+signal), a failed sync sets exit code 1.
+ */
+export async function runSyncUntilInterrupted(run: SyncRun): Promise<void> {
+  const interrupts = handleInterrupts((sig) => run.logger.warn(`Received ${sig}: stopping the sync`));
+  run.track(interrupts);
+  try {
+    const outcome = await runRead({
+      streams: run.streams,
+      previousState: run.previousState,
+      checkpointInterval: run.checkpointInterval,
+      logger: run.logger,
+      signal: AbortSignal.any([interrupts.signal, run.stopSignal]),
+      sink: run.sink,
+    });
+    run.logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
+    if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
+  } finally {
+    run.track(undefined);
+    interrupts.dispose();
+    if (interrupts.exitCode() !== undefined) {
+      await run.flush();
+      exitSoonIfStuck(interrupts.exitCode() ?? 1);
+    }
+  }
 }

@@ -9,7 +9,6 @@ import { checkpointIntervalOf } from '../core/common-spec.js';
 import { readJsonFile } from '../core/config.js';
 import { failureTypeOf, messageOf, SystemError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { runRead } from '../core/read-loop.js';
 import type { Source } from '../core/source.js';
 import { emptyState, parseStateInput } from '../core/state.js';
 import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-catalog.js';
@@ -17,7 +16,7 @@ import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
 import { LineWriter } from '../protocol/line-writer.js';
-import { exitSoonIfStuck, handleInterrupts, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
+import { runSyncUntilInterrupted, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
 
 interface ConfigOptions {
   config: string;
@@ -117,27 +116,16 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
       if (state.sharedState !== undefined && Object.keys(state.sharedState).length > 0) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
       const offered = await source.streams(config, logger);
       const selected = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
-      const interrupts = handleInterrupts((sig) => logger.warn(`Received ${sig}: stopping the sync`));
-      activeSync = interrupts;
-      try {
-        const outcome = await runRead({
-          streams: selected,
-          previousState: state.streams,
-          checkpointInterval: checkpointIntervalOf(config),
-          logger,
-          signal: AbortSignal.any([interrupts.signal, stdoutGone.signal]),
-          sink: new AirbyteSink(writer),
-        });
-        logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
-        if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
-      } finally {
-        activeSync = undefined;
-        interrupts.dispose();
-        if (interrupts.exitCode() !== undefined) {
-          await writer.flush();
-          exitSoonIfStuck(interrupts.exitCode() ?? 1);
-        }
-      }
+      await runSyncUntilInterrupted({
+        streams: selected,
+        previousState: state.streams,
+        checkpointInterval: checkpointIntervalOf(config),
+        logger,
+        sink: new AirbyteSink(writer),
+        stopSignal: stdoutGone.signal,
+        flush: () => writer.flush(),
+        track: (handle) => (activeSync = handle),
+      });
     });
 
   try {

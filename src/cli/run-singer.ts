@@ -8,7 +8,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkpointIntervalOf } from '../core/common-spec.js';
 import { readJsonFile } from '../core/config.js';
 import { ConfigError, SystemError } from '../core/errors.js';
-import { runRead } from '../core/read-loop.js';
 import type { Source } from '../core/source.js';
 import { emptyState, parseStateInput } from '../core/state.js';
 import { guardConsole } from '../protocol/console-guard.js';
@@ -17,7 +16,7 @@ import { describeFailure } from '../protocol/failure.js';
 import { selectAll, selectSingerStreams, singerCatalog } from '../protocol/singer-catalog.js';
 import { SingerSink, SingerWriter } from '../protocol/singer-writer.js';
 import { StderrLog } from '../protocol/stderr-logger.js';
-import { exitSoonIfStuck, handleInterrupts, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
+import { runSyncUntilInterrupted, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
 import { aboutInfo, renderAbout, type AboutFormat } from './singer-about.js';
 import { mergeConfigInputs } from './singer-config.js';
 
@@ -98,27 +97,16 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
           ? selectAll(offered)
           : selectSingerStreams(await readJsonFile(catalogFile, 'catalog file'), offered, catalogFile);
       const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
-      const interrupts = handleInterrupts((sig) => logger.warn(`Received ${sig}: stopping the sync`));
-      activeSync = interrupts;
-      try {
-        const outcome = await runRead({
-          streams: selections,
-          previousState: state.streams,
-          checkpointInterval: checkpointIntervalOf(config),
-          logger,
-          signal: AbortSignal.any([interrupts.signal, stdoutGone.signal]),
-          sink: new SingerSink(writer, log, logger, selections, state.streams),
-        });
-        logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
-        if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
-      } finally {
-        activeSync = undefined;
-        interrupts.dispose();
-        if (interrupts.exitCode() !== undefined) {
-          await writer.flush();
-          exitSoonIfStuck(interrupts.exitCode() ?? 1);
-        }
-      }
+      await runSyncUntilInterrupted({
+        streams: selections,
+        previousState: state.streams,
+        checkpointInterval: checkpointIntervalOf(config),
+        logger,
+        sink: new SingerSink(writer, log, logger, selections, state.streams),
+        stopSignal: stdoutGone.signal,
+        flush: () => writer.flush(),
+        track: (handle) => (activeSync = handle),
+      });
     });
 
   try {
