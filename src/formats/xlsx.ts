@@ -1,340 +1,144 @@
 /**
- * XLSX result files → raw rows with exceljs's streaming WorkbookReader (the workbook is never loaded
- * whole; exceljs parks a worksheet in a temp file only when the zip stores it before the shared strings).
+ * XLSX result files → raw rows, with jobtap's own streaming reader (src/formats/xlsx/): exceljs's
+ * streaming WorkbookReader topped out near 25k rows/s and ~240 MB RSS on the benchmark's 200k × 20
+ * sheet (bench/RESULTS.md), far from the 60k rows/s target, because it builds Row/Cell objects and
+ * runs a general SAX parser per cell. exceljs is still used to WRITE workbooks (sandboxes, tests).
+ *
+ * How a file is read without holding it in memory:
+ * 1. the body is spooled to a private temp file (a zip's directory is at its end, and the shared
+ *    strings may come after the sheet); the file is unlinked once written and the directory removed
+ *    when reading ends in any way (done, error, or the consumer breaking out);
+ * 2. the central directory gives the entries; `_rels/.rels` → workbook.xml (+ its rels) gives the
+ *    sheets in order, the date system and the styles / shared-strings parts;
+ * 3. styles.xml → which style indexes are dates; sharedStrings.xml → the string table (in memory,
+ *    inherent to the format);
+ * 4. the sheet entry is inflated as a stream and scanned row by row (SheetScanner); rows are turned
+ *    into records by the header layout (layout.ts) and yielded in batches, pulled by the consumer.
  *
  * Policy:
- * - Sheet: `sheetName` when given (a missing sheet is an error listing the sheets seen), else the
- *   first sheet in workbook order.
- * - Header row: among the first HEADER_SCAN_ROWS non-blank rows, the first whose non-empty cells are
- *   all text and number at least half of the widest row's (and at least two, unless the table has one
- *   column); so single-cell title rows ("Portfolio report", often merged across the table) and blank
- *   leading rows are skipped. Rows above it are dropped.
- * - Columns span the header's first to last non-empty cell; empty header cells become `column_<n>`
- *   (n = the sheet column number), duplicates are deduplicated (dedupeHeaderNames). A value outside
- *   the header's span is kept under `column_<n>` rather than dropped.
- * - Values: numbers as numbers, text as text (rich text joined), booleans, dates as ISO text
- *   ("YYYY-MM-DD" at midnight, else "YYYY-MM-DDTHH:MM:SS.sssZ"; Excel wall-clock time read as UTC),
- *   formulas as their cached result, hyperlinks as their text, error values (#N/A...) and empty
- *   cells as null. Merged ranges hold their value in the top-left cell only; the others are null.
+ * - Sheet: `sheetName` when given (a missing sheet is an error listing the workbook's sheets), else
+ *   the first worksheet in workbook order.
+ * - Header row and columns: see layout.ts (titles and blank leading rows skipped; empty header cells
+ *   named `column_<n>`; duplicates deduplicated).
+ * - Values: see sheet-scanner.ts — numbers as numbers, text as text (rich text joined), booleans,
+ *   dates (date-formatted numbers, 1900 or 1904 system) as ISO text ("YYYY-MM-DD" at midnight, else
+ *   "YYYY-MM-DDTHH:MM:SS.sssZ"; Excel wall-clock time read as UTC), formulas as their cached result,
+ *   error values (#N/A...) and empty cells as null. Merged ranges hold their value in the top-left
+ *   cell only; the others are null.
  * - Blank rows are skipped.
+ * - A truncated or corrupt zip, a missing part, a malformed sheet: FileFormatError naming the file.
  */
-import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { StringDecoder } from 'node:string_decoder';
 import type { RawRow } from './types.js';
-import { ConnectorError } from '../core/errors.js';
 import { FileFormatError } from './errors.js';
-import { dedupeHeaderNames } from './normalise.js';
-import { excelDateToIso } from './cells.js';
-import { setOwn } from './json-values.js';
+import { spoolToTempFile } from './xlsx/spool.js';
+import { ZipArchive, type ZipEntry } from './xlsx/zip.js';
+import { parseWorkbook, relationshipsPathOf, workbookPathOf, type WorkbookMap, type SheetRef } from './xlsx/workbook.js';
+import { parseStyles } from './xlsx/styles.js';
+import { SharedStringsScanner } from './xlsx/shared-strings.js';
+import { SheetScanner, type CellDecoding, type SheetCells } from './xlsx/sheet-scanner.js';
+import { sheetRows } from './xlsx/layout.js';
+
+export { HEADER_SCAN_ROWS } from './xlsx/layout.js';
 
 export interface XlsxOptions {
   fileName: string;
   sheetName?: string;
   batchSize: number;
+  /** Where the temporary copy of the file goes (a private subdirectory is made); default os.tmpdir(). */
+  tempDirectory?: string;
 }
 
-export const HEADER_SCAN_ROWS = 10;
-
-/** A sheet row as sparse cells: index = sheet column number (1-based). */
-type SheetCells = unknown[];
+/** Caps for the parts read whole: far above real workbooks, low enough to refuse a hostile one. */
+const MAX_RELS_BYTES = 16 * 1024 * 1024;
+const MAX_WORKBOOK_BYTES = 16 * 1024 * 1024;
+const MAX_STYLES_BYTES = 64 * 1024 * 1024;
 
 export async function* parseXlsxRows(chunks: AsyncIterable<Buffer>, options: XlsxOptions): AsyncGenerator<RawRow[]> {
   const { fileName, sheetName, batchSize } = options;
-  let sourceError: unknown;
-  // exceljs waits forever for the rest of a truncated zip; a source that ends without the zip's
-  // end-of-central-directory record trips this wire, which every wait on exceljs is guarded by.
-  const truncated = new Tripwire();
-  const watched = watchSource(chunks, {
-    onError: (err) => (sourceError = err),
-    onEnd: (complete) => {
-      if (!complete) truncated.trip(new FileFormatError(fileName, 'XLSX file is truncated: the zip has no end-of-central-directory record'));
-    },
-  });
-  const source = Readable.from(watched, { objectMode: false });
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
-    sharedStrings: 'cache',
-    styles: 'cache', // needed to tell dates from numbers
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  const seenSheets: string[] = [];
-  let found = false;
+  const fail = (problem: string): never => {
+    throw new FileFormatError(fileName, problem);
+  };
+  // Errors of the body stream itself (network, abort) pass through unchanged.
+  const spooled = await spoolToTempFile(chunks, { directory: options.tempDirectory });
   try {
-    for await (const worksheet of guarded(reader as unknown as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader>, truncated)) {
-      const name = (worksheet as unknown as { name?: string }).name ?? '';
-      seenSheets.push(name);
-      if (!isWantedSheet(reader, name, sheetName, seenSheets.length === 1)) continue;
-      found = true;
-      yield* sheetRows(guarded(rowGroups(worksheet), truncated), batchSize);
-      break;
-    }
-  } catch (err) {
-    if (sourceError !== undefined) throw sourceError;
-    if (err instanceof ConnectorError) throw err;
-    throw new FileFormatError(fileName, `cannot read XLSX (corrupt or truncated file?): ${(err as Error).message}`, {
-      cause: err,
-    });
+    const archive = await ZipArchive.open(spooled.handle, spooled.size, fileName);
+    const book = await readWorkbookMap(archive, fail);
+    const sheet = pickSheet(book, sheetName, fail);
+    const sheetEntry = archive.entry(sheet.path!) ?? fail(`XLSX sheet ${JSON.stringify(sheet.name)} points to ${sheet.path}, which the zip does not contain`);
+    const decoding: CellDecoding = {
+      date1904: book.date1904,
+      dateStyles: await readDateStyles(archive, book),
+      sharedStrings: await readSharedStrings(archive, book, fail),
+    };
+    yield* sheetRows(scanSheet(archive, sheetEntry, decoding, fail), batchSize);
   } finally {
-    source.destroy();
-  }
-  if (sourceError !== undefined) throw sourceError;
-  if (!found) {
-    throw new FileFormatError(
-      fileName,
-      sheetName === undefined
-        ? 'XLSX workbook has no worksheet'
-        : `XLSX workbook has no sheet named ${JSON.stringify(sheetName)} (sheets: ${seenSheets.map((s) => JSON.stringify(s)).join(', ') || 'none'})`,
-    );
+    await spooled.close();
   }
 }
 
-/** The zip end-of-central-directory record: signature + 18 bytes + a comment of up to 65535 bytes. */
-const EOCD_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
-const EOCD_WINDOW = 22 + 0xffff;
-
-/** Passes the bytes through, remembering the tail to tell a complete zip from a truncated one. */
-async function* watchSource(
-  chunks: AsyncIterable<Buffer>,
-  on: { onError(err: unknown): void; onEnd(complete: boolean): void },
-): AsyncGenerator<Buffer> {
-  let tail = Buffer.alloc(0);
-  try {
-    for await (const chunk of chunks) {
-      tail = tail.length + chunk.length <= EOCD_WINDOW ? Buffer.concat([tail, chunk]) : Buffer.concat([tail, chunk]).subarray(-EOCD_WINDOW);
-      yield chunk;
-    }
-  } catch (err) {
-    on.onError(err);
-    throw err;
+async function readWorkbookMap(archive: ZipArchive, fail: (problem: string) => never): Promise<WorkbookMap> {
+  const text = async (entry: ZipEntry | undefined, max: number): Promise<string | undefined> =>
+    entry === undefined ? undefined : archive.readText(entry, max);
+  const workbookPath = workbookPathOf(await text(archive.entry('_rels/.rels'), MAX_RELS_BYTES));
+  const workbookEntry = archive.entry(workbookPath);
+  if (workbookEntry === undefined) {
+    const names = archive.entries.slice(0, 10).map((e) => e.name);
+    fail(`not an XLSX workbook: the zip has no ${workbookPath} (entries: ${names.join(', ') || 'none'}${archive.entries.length > 10 ? ', ...' : ''})`);
   }
-  const at = tail.lastIndexOf(EOCD_SIGNATURE);
-  on.onEnd(at >= 0 && at + 22 <= tail.length);
+  const workbookXml = (await text(workbookEntry, MAX_WORKBOOK_BYTES))!;
+  const rels = await text(archive.entry(relationshipsPathOf(workbookPath)), MAX_RELS_BYTES);
+  const book = parseWorkbook(workbookXml, rels, workbookPath);
+  // Parts missing from the relationships but present under their conventional names are still used.
+  const base = workbookPath.slice(0, workbookPath.lastIndexOf('/') + 1);
+  book.stylesPath ??= archive.entry(`${base}styles.xml`)?.name;
+  book.sharedStringsPath ??= archive.entry(`${base}sharedStrings.xml`)?.name;
+  return book;
 }
 
-/**
- * A trip wire for waits on exceljs: once tripped, every pending and future wait rejects. Waiters
- * are registered per step and removed when the step settles, so nothing accumulates per row
- * (racing each step against one never-settling promise would keep every step alive).
- */
-class Tripwire {
-  private error: unknown;
-  private readonly waiters = new Set<(err: unknown) => void>();
-
-  trip(err: unknown): void {
-    if (this.error !== undefined) return;
-    this.error = err;
-    for (const reject of this.waiters) reject(err);
-    this.waiters.clear();
+function pickSheet(book: WorkbookMap, sheetName: string | undefined, fail: (problem: string) => never): SheetRef {
+  if (sheetName === undefined) {
+    return book.sheets.find((s) => s.path !== undefined) ?? fail('XLSX workbook has no worksheet');
   }
-
-  get tripped(): boolean {
-    return this.error !== undefined;
+  const sheet = book.sheets.find((s) => s.name === sheetName);
+  if (sheet === undefined) {
+    const names = book.sheets.map((s) => JSON.stringify(s.name)).join(', ') || 'none';
+    fail(`XLSX workbook has no sheet named ${JSON.stringify(sheetName)} (sheets: ${names})`);
   }
-
-  wait<T>(step: Promise<T>): Promise<T> {
-    if (this.error !== undefined) return Promise.reject(this.error);
-    return new Promise<T>((resolve, reject) => {
-      this.waiters.add(reject);
-      step.then(
-        (value) => {
-          this.waiters.delete(reject);
-          resolve(value);
-        },
-        (err: unknown) => {
-          this.waiters.delete(reject);
-          reject(err);
-        },
-      );
-    });
-  }
+  return sheet!.path !== undefined ? sheet! : fail(`XLSX sheet ${JSON.stringify(sheetName)} is not a worksheet (a chart sheet?)`);
 }
 
-/**
- * Iterates with every step guarded by the trip wire. When it trips, exceljs's pending step is
- * abandoned (awaiting its return() would hang too); its input stream is destroyed by then.
- */
-async function* guarded<T>(iterable: AsyncIterable<T>, wire: Tripwire): AsyncGenerator<T> {
-  const it = iterable[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      const step = await wire.wait(it.next());
-      if (step.done === true) {
-        finished = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    if (!finished && !wire.tripped) await it.return?.();
-  }
+async function readDateStyles(archive: ZipArchive, book: WorkbookMap): Promise<boolean[]> {
+  const entry = book.stylesPath === undefined ? undefined : archive.entry(book.stylesPath);
+  return entry === undefined ? [] : parseStyles(await archive.readText(entry, MAX_STYLES_BYTES)).dateStyles;
 }
 
-function isWantedSheet(reader: unknown, name: string, wanted: string | undefined, isFirstSeen: boolean): boolean {
-  if (wanted !== undefined) return name === wanted;
-  // exceljs keeps workbook.xml's sheet list (workbook order) on the reader's model; it is internal, hence the cast.
-  const sheets = (reader as { model?: { sheets?: { name?: string }[] } }).model?.sheets;
-  const first = sheets?.[0]?.name;
-  return first === undefined ? isFirstSeen : name === first;
+async function readSharedStrings(archive: ZipArchive, book: WorkbookMap, fail: (problem: string) => never): Promise<string[]> {
+  const entry = book.sharedStringsPath === undefined ? undefined : archive.entry(book.sharedStringsPath);
+  if (entry === undefined) return [];
+  const scanner = new SharedStringsScanner((problem) => fail(`XLSX ${entry.name}: ${problem}`));
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of archive.read(entry)) scanner.push(decoder.write(chunk));
+  scanner.push(decoder.end());
+  return scanner.end();
 }
 
-/**
- * The sheet's rows in the groups exceljs parses them (one group per chunk of sheet XML). The
- * reader's row-by-row iterator costs several promise turns per row; its `parse()` generator (a
- * public method the typings leave out) yields the same rows as event arrays, one await per group.
- */
-async function* rowGroups(worksheet: unknown): AsyncGenerator<ExcelJS.Row[]> {
-  const reader = worksheet as { parse(): AsyncIterable<{ eventType: string; value: unknown }[]> };
-  for await (const events of reader.parse()) {
-    const rows: ExcelJS.Row[] = [];
-    for (const event of events) if (event.eventType === 'row') rows.push(event.value as ExcelJS.Row);
+/** The sheet's non-blank rows, one group per inflated chunk (one await per group, not per row). */
+async function* scanSheet(
+  archive: ZipArchive,
+  entry: ZipEntry,
+  decoding: CellDecoding,
+  fail: (problem: string) => never,
+): AsyncGenerator<SheetCells[]> {
+  const scanner = new SheetScanner(decoding, (problem) => fail(`XLSX ${entry.name}: ${problem}`));
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of archive.read(entry)) {
+    const rows: SheetCells[] = [];
+    scanner.push(decoder.write(chunk), rows);
     if (rows.length > 0) yield rows;
   }
-}
-
-async function* sheetRows(groups: AsyncIterable<ExcelJS.Row[]>, batchSize: number): AsyncGenerator<RawRow[]> {
-  const scan: SheetCells[] = [];
-  let layout: Layout | undefined;
-  let batch: RawRow[] = [];
-  for await (const group of groups) for (const row of group) {
-    const cells = cellsOf(row);
-    if (cells === undefined) continue;
-    if (layout === undefined) {
-      scan.push(cells);
-      if (scan.length < HEADER_SCAN_ROWS) continue;
-      layout = chooseHeader(scan);
-      for (const r of rowsAfterHeader(scan.splice(0), layout)) batch.push(layout.toRow(r));
-    } else {
-      batch.push(layout.toRow(cells));
-    }
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (layout === undefined && scan.length > 0) {
-    layout = chooseHeader(scan);
-    for (const r of rowsAfterHeader(scan, layout)) batch.push(layout.toRow(r));
-  }
-  for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
-}
-
-/**
- * A function building a row from sheet cells, generated as an object literal for the header's names
- * (one hidden class for all rows, no keyed stores; names enter the source as JSON.stringify string
- * literals). A "__proto__" header gets the defining loop instead, as a literal would set the prototype.
- */
-function rowBuilder(names: string[], firstColumn: number): (cells: SheetCells) => RawRow {
-  if (names.includes('__proto__') || names.length > 500) {
-    return (cells) => {
-      const row: RawRow = {};
-      for (let i = 0; i < names.length; i++) setOwn(row, names[i], cells[firstColumn + i] ?? null);
-      return row;
-    };
-  }
-  const literal = names.map((name, i) => `${JSON.stringify(name)}: c[${firstColumn + i}] ?? null`).join(', ');
-  return new Function('c', `return { ${literal} };`) as (cells: SheetCells) => RawRow;
-}
-
-/** Rows above the header (titles, notes) are not data. */
-function rowsAfterHeader(scan: SheetCells[], layout: Layout): SheetCells[] {
-  return scan.slice(scan.indexOf(layout.headerCells) + 1);
-}
-
-/** The row's cell values by column number, converted; undefined for a blank row. */
-function cellsOf(row: ExcelJS.Row): SheetCells | undefined {
-  const values = row.values as unknown[];
-  let any = false;
-  const cells: SheetCells = [];
-  for (let col = 1; col < values.length; col++) {
-    const v = cellValue(values[col]);
-    if (v !== null) {
-      cells[col] = v;
-      any = true;
-    }
-  }
-  return any ? cells : undefined;
-}
-
-/** exceljs cell value → raw value. */
-export function cellValue(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  switch (typeof v) {
-    case 'number':
-      return Number.isFinite(v) ? v : null;
-    case 'string':
-    case 'boolean':
-      return v;
-    case 'object': {
-      if (v instanceof Date) return excelDateToIso(v) ?? null;
-      const o = v as Record<string, unknown>;
-      if (Array.isArray(o.richText)) return (o.richText as { text?: string }[]).map((r) => r.text ?? '').join('');
-      if ('formula' in o || 'sharedFormula' in o) return cellValue(o.result);
-      if ('error' in o) return null;
-      if (typeof o.text === 'string') return o.text;
-      if (typeof o.text === 'object') return cellValue(o.text);
-      return null;
-    }
-    default:
-      return null;
-  }
-}
-
-interface Layout {
-  headerCells: SheetCells;
-  toRow(cells: SheetCells): RawRow;
-}
-
-function nonEmptyBefore(cells: SheetCells, col: number): boolean {
-  for (let c = 1; c < col && c < cells.length; c++) if (cells[c] !== undefined) return true;
-  return false;
-}
-
-function nonEmptyCount(cells: SheetCells): number {
-  let n = 0;
-  for (const c of cells) if (c !== undefined) n++;
-  return n;
-}
-
-function chooseHeader(scan: SheetCells[]): Layout {
-  const widest = Math.max(...scan.map(nonEmptyCount));
-  const header =
-    scan.find((cells) => {
-      const filled = cells.filter((c) => c !== undefined);
-      return filled.length * 2 >= widest && filled.length >= Math.min(2, widest) && filled.every((c) => typeof c === 'string');
-    }) ?? scan[0];
-  let first = Infinity;
-  let last = 0;
-  header.forEach((c, col) => {
-    if (c !== undefined) {
-      first = Math.min(first, col);
-      last = Math.max(last, col);
-    }
-  });
-  const rawNames: string[] = [];
-  for (let col = first; col <= last; col++) {
-    const c = header[col];
-    rawNames.push(c === undefined || String(c).trim() === '' ? `column_${col}` : String(c));
-  }
-  const names = dedupeHeaderNames(rawNames);
-  const extraName = (col: number): string => {
-    const base = `column_${col}`;
-    let name = base;
-    for (let n = 2; names.includes(name); n++) name = `${base}_${n}`;
-    return name;
-  };
-  const build = rowBuilder(names, first);
-  return {
-    headerCells: header,
-    toRow(cells) {
-      const row = build(cells);
-      if (cells.length > last + 1 || nonEmptyBefore(cells, first)) {
-        cells.forEach((v, col) => {
-          if (v !== undefined && (col < first || col > last)) setOwn(row, extraName(col), v);
-        });
-      }
-      return row;
-    },
-  };
+  const rows: SheetCells[] = [];
+  scanner.push(decoder.end(), rows);
+  scanner.end();
+  if (rows.length > 0) yield rows;
 }
