@@ -5,7 +5,7 @@ import { parseResult, FileFormatError } from './index.js';
 import type { ResultFormat } from './types.js';
 import { TransientError } from '../core/errors.js';
 import { bodyOf, collectRows, type BodyOptions } from './test-bodies.js';
-import { dispositionFileName } from './body.js';
+import { dispositionFileName, formatOfContent } from './body.js';
 
 const parse = (content: string | Buffer, format: ResultFormat, options: BodyOptions = {}) =>
   collectRows(parseResult(bodyOf(content, { fileName: 'job 7 result', ...options }), { format }));
@@ -114,5 +114,31 @@ describe('back-pressure', () => {
     // One batch needs ~64 KB of text; the stream's own buffering adds a little. 10 000 chunks exist.
     expect(chunksRead).toBeLessThan(50);
     await it.return?.(undefined);
+  });
+});
+
+describe('format detection by content (format: auto)', () => {
+  it('tells XLSX, JSON, CSV and TSV apart by their first bytes', () => {
+    expect(formatOfContent(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14]))).toBe('xlsx');
+    expect(formatOfContent(Buffer.from('\uFEFF  [{"a":1}]'))).toBe('json');
+    expect(formatOfContent(Buffer.from('{"data":[]}'))).toBe('json');
+    expect(formatOfContent(Buffer.from('a,b\n1,2\n'))).toBe('csv');
+    expect(formatOfContent(Buffer.from('a\tb\tc\n1\t2\t3\n'))).toBe('tsv');
+    expect(formatOfContent(Buffer.from('single\n1\n'), 'x.tsv')).toBe('tsv');
+    expect(formatOfContent(Buffer.from('  \n'))).toBeUndefined();
+  });
+
+  it('parses what it finds, through gzip, and yields nothing for an empty file', async () => {
+    const rowsOf = async (bytes: Buffer, fileName = 'f'): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += 3) chunks.push(bytes.subarray(i, i + 3));
+      for await (const batch of parseResult({ stream: Readable.from(chunks), fileName }, { format: 'auto' })) out.push(...batch);
+      return out;
+    };
+    expect(await rowsOf(Buffer.from('[{"a":1},{"a":2}]'))).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(await rowsOf(gzipSync(Buffer.from('a\tb\n1\t2\n')))).toEqual([{ a: '1', b: '2' }]);
+    expect(await rowsOf(Buffer.from('x,y\n3,4\n'))).toEqual([{ x: '3', y: '4' }]);
+    expect(await rowsOf(Buffer.alloc(0))).toEqual([]);
   });
 });

@@ -15,6 +15,10 @@ const SNIFF_BYTES = 512;
 
 /** A byte stream whose first bytes have been read for sniffing and are replayed to the parser. */
 export interface OpenedBody {
+  /** The format of the bytes: the requested one, or the one found when 'auto' was requested. */
+  format: ResultFormat;
+  /** 'auto' only: the file is empty (nothing to parse). */
+  empty: boolean;
   head: Buffer;
   chunks: AsyncIterable<Buffer>;
   /** Stops reading and releases the underlying stream(s). Safe to call more than once. */
@@ -68,7 +72,7 @@ export function isZip(head: Buffer): boolean {
  * Opens the body: gunzips when the bytes are gzip, then checks the format against metadata and bytes.
  * On any failure here the body's stream is destroyed, so a rejected download does not hold its socket.
  */
-export async function openResultBody(body: ResultBody, format: ResultFormat): Promise<OpenedBody> {
+export async function openResultBody(body: ResultBody, requested: ResultFormat | 'auto'): Promise<OpenedBody> {
   const raw = body.stream;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   let closed = false;
@@ -79,7 +83,7 @@ export async function openResultBody(body: ResultBody, format: ResultFormat): Pr
     raw.destroy();
   };
   try {
-    checkDeclaredFormat(body, format);
+    if (requested !== 'auto') checkDeclaredFormat(body, requested);
     const first = await peek(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, SNIFF_BYTES);
     let head = first.head;
     let chunks: AsyncIterable<Buffer> = first.replay;
@@ -93,8 +97,10 @@ export async function openResultBody(body: ResultBody, format: ResultFormat): Pr
       head = inner.head;
       chunks = inner.replay;
     }
-    checkMagic(head, format, body.fileName);
-    return { head, chunks, close };
+    const found = requested === 'auto' ? formatOfContent(head, dispositionFileName(body.contentDisposition) ?? body.fileName) : requested;
+    if (found === undefined) return { format: 'csv', empty: true, head, chunks, close };
+    checkMagic(head, found, body.fileName);
+    return { format: found, empty: false, head, chunks, close };
   } catch (err) {
     close();
     throw err;
@@ -186,6 +192,25 @@ function checkDeclaredFormat(body: ResultBody, format: ResultFormat): void {
 function compatible(declared: ResultFormat, requested: ResultFormat): boolean {
   if (declared === requested) return true;
   return (declared === 'csv' || declared === 'tsv') && (requested === 'csv' || requested === 'tsv');
+}
+
+/**
+ * The format the first bytes of an (uncompressed) file show, for results whose format nobody
+ * states; undefined for an empty file. TSV is told from CSV by the header line's delimiters, and a
+ * one-column file by its name.
+ */
+export function formatOfContent(head: Buffer, fileName?: string): ResultFormat | undefined {
+  if (isZip(head)) return 'xlsx';
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const trimmed = text.trimStart();
+  if (trimmed === '') return undefined;
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return 'json';
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const tabs = firstLine.split('\t').length - 1;
+  const commas = firstLine.split(',').length - 1;
+  if (tabs > commas) return 'tsv';
+  if (tabs === 0 && commas === 0 && fileName !== undefined && formatOfFileName(fileName) === 'tsv') return 'tsv';
+  return 'csv';
 }
 
 /** What the first bytes look like, for mismatch messages. */

@@ -28,7 +28,7 @@ export type { RowTyper } from './typer.js';
 export { inferSchema } from './infer.js';
 export { normaliseColumnName, normaliseColumnNames, dedupeHeaderNames } from './normalise.js';
 export { TREE_PATH_SEPARATOR } from './json-tree.js';
-export { dispositionFileName, formatOfFileName } from './body.js';
+export { dispositionFileName, formatOfContent, formatOfFileName } from './body.js';
 
 export const DEFAULT_BATCH_SIZE = 1000;
 
@@ -44,11 +44,12 @@ export async function* parseResult(body: ResultBody, options: ParseOptions): Asy
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const opened = await openResultBody(body, options.format);
   try {
-    switch (options.format) {
+    if (opened.empty) return;
+    switch (opened.format) {
       case 'csv':
       case 'tsv':
         yield* parseDelimited(opened.chunks, {
-          delimiter: options.format === 'csv' ? ',' : '\t',
+          delimiter: opened.format === 'csv' ? ',' : '\t',
           fileName: body.fileName,
           batchSize,
         });
@@ -60,7 +61,7 @@ export async function* parseResult(body: ResultBody, options: ParseOptions): Asy
         yield* parseXlsxRows(opened.chunks, { fileName: body.fileName, sheetName: options.sheetName, batchSize });
         return;
       default: {
-        const unknownFormat: never = options.format;
+        const unknownFormat: never = opened.format;
         throw new RangeError(`unknown result format ${String(unknownFormat)}`);
       }
     }

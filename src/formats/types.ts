@@ -33,8 +33,12 @@ export interface ResultBody {
 export type CastErrorPolicy = 'fail' | 'null';
 
 export interface ParseOptions {
-  /** The format that was requested; checked against Content-Type, file name and magic bytes. */
-  format: ResultFormat;
+  /**
+   * The format that was requested; checked against Content-Type, file name and magic bytes.
+   * 'auto' when the vendor does not say (impact.com job results): the format is read from the
+   * first bytes (after gzip), and an empty file yields no rows.
+   */
+  format: ResultFormat | 'auto';
   /** XLSX: sheet to read; the first sheet when absent. */
   sheetName?: string;
   /** JSON: layout of the document. Default 'auto'. */

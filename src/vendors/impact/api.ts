@@ -36,7 +36,7 @@ export class ImpactApi {
 
   constructor(
     private readonly settings: ImpactSettings,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     const basic = Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64');
     this.http = new HttpClient({
