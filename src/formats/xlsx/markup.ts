@@ -39,9 +39,14 @@ export function isNameEnd(c: number): boolean {
   return c === 32 || c === 62 || c === 47 || c === 9 || c === 10 || c === 13;
 }
 
-/** Finds `needle` (an element's `<name`) at or after `from` and before `limit`, followed by a name end. */
+/**
+ * Finds `needle` (an element's `<name`) at or after `from` and before `limit`, followed by a name
+ * end (or the end of the text). Steps from tag to tag rather than searching for the needle, so a
+ * needle that is absent costs the length of the range, not of the rest of the text.
+ */
 export function findTag(text: string, needle: string, from: number, limit: number): number {
-  for (let at = text.indexOf(needle, from); at >= 0 && at < limit; at = text.indexOf(needle, at + 1)) {
+  for (let at = text.indexOf('<', from); at >= 0 && at < limit; at = text.indexOf('<', at + 1)) {
+    if (!text.startsWith(needle, at)) continue;
     const after = at + needle.length;
     if (after >= text.length || isNameEnd(text.charCodeAt(after))) return at;
   }

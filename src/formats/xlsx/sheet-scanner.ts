@@ -10,14 +10,14 @@
  * Cell values:
  * - t="s" shared string (index into the table; a bad index is an error), t="inlineStr" `<is>` rich
  *   text, t="str" (formula text result) — strings as written, entities and `_xHHHH_` decoded;
- * - t="n" or none: numbers; a number whose style is a date format becomes an ISO date (see
- *   serialToIso); t="d": an ISO 8601 date in the cell, normalised the same way;
+ * - t="n" or none: numbers; a number whose style is a date format becomes an ISO date (dates.ts);
+ *   t="d": an ISO 8601 date in the cell, normalised the same way;
  * - t="b": booleans; t="e" (#N/A, #DIV/0!...): null;
  * - a cell without `<v>` / `<is>` (only a style, e.g. the non-anchor cells of a merged range, or a
  *   formula with no cached result): null. Non-finite numbers: null.
  * Cells without `r` follow the previous cell; rows without any value are blank and left out.
  */
-import { excelDateToIso } from '../cells.js';
+import { epochMsToIso, serialToIso } from './dates.js';
 import { documentPrefix, findTag, richText, richTextNeedles, type RichTextNeedles } from './markup.js';
 import { decodeOoxmlEscapes, decodeXmlText } from './xml-text.js';
 
@@ -63,8 +63,11 @@ export class SheetScanner {
   private sheetDataNeedle = '';
   private sheetDataClose = '';
   private rich: RichTextNeedles | undefined;
-  /** Sheet row number of the row being scanned (from `r`, else the previous one + 1), for errors. */
-  private rowNumber = 0;
+  /** The row being scanned, for error messages: its text and where its start tag is. */
+  private rowText = '';
+  private rowStart = -1;
+  /** How many `<row>` elements have been seen (names a row without `r` in errors). */
+  private rowOrdinal = 0;
 
   constructor(
     private readonly decoding: CellDecoding,
@@ -76,6 +79,7 @@ export class SheetScanner {
     if (this.state === State.Done) return; // the rest of the part (merges, page setup) is not data
     let buf = this.carry + text;
     this.carry = '';
+    this.rowStart = -1;
     if (this.state === State.BeforeSheetData) {
       const start = this.findSheetData(buf);
       if (start < 0) return;
@@ -104,8 +108,16 @@ export class SheetScanner {
     if (this.state === State.InSheetData) this.fail('worksheet ends inside <sheetData> (truncated)');
   }
 
+  /** The number of the row being scanned (its `r`), worked out only when an error names it. */
+  private get rowNumber(): number | string {
+    if (this.rowStart < 0) return 'before the first';
+    const gt = this.rowText.indexOf('>', this.rowStart);
+    const r = attributeValue(this.rowText, this.rowStart + this.rowNeedle.length, gt < 0 ? this.rowText.length : gt, 114 /* r */);
+    return r < 0 ? `number ${this.rowOrdinal} (counting <row> elements)` : parseUint(this.rowText, r, this.rowText.indexOf(this.rowText[r - 1], r));
+  }
+
   private keep(rest: string): void {
-    if (rest.length > MAX_ROW_CHARS) this.fail(`worksheet row ${this.rowNumber + 1} is longer than ${MAX_ROW_CHARS} characters`);
+    if (rest.length > MAX_ROW_CHARS) this.fail(`a worksheet row is longer than ${MAX_ROW_CHARS} characters`);
     this.carry = rest;
   }
 
@@ -152,10 +164,11 @@ export class SheetScanner {
     for (;;) {
       const start = findTag(buf, this.rowNeedle, p, limit);
       if (start < 0) return;
+      this.rowText = buf;
+      this.rowStart = start;
+      this.rowOrdinal++;
       const gt = buf.indexOf('>', start);
-      if (gt < 0 || gt >= limit) this.fail(`worksheet row ${this.rowNumber + 1} is malformed`);
-      const r = attributeValue(buf, start + this.rowNeedle.length, gt, 114 /* r */);
-      this.rowNumber = r >= 0 ? parseUint(buf, r, buf.indexOf(buf[r - 1], r)) : this.rowNumber + 1;
+      if (gt < 0 || gt >= limit) this.fail(`worksheet row ${this.rowNumber} is malformed`);
       if (buf.charCodeAt(gt - 1) === 47 /* <row/> */) {
         p = gt + 1;
         continue;
@@ -358,28 +371,11 @@ function cellType(buf: string, from: number, to: number): CellType {
   return CellType.Number;
 }
 
-const MS_PER_DAY = 86_400_000;
-/** Excel serial of 1970-01-01 in the 1900 date system (whose day 0 is 1899-12-30, given Excel's phantom 1900-02-29). */
-const UNIX_EPOCH_1900 = 25569;
-/** Days between the two date systems' epochs (1899-12-30 and 1904-01-01). */
-const DATE1904_OFFSET = 1462;
-
-/**
- * An Excel serial date-time → ISO text: "YYYY-MM-DD" at midnight, else "YYYY-MM-DDTHH:MM:SS.sssZ"
- * (Excel's wall-clock time read as UTC), rounded to the millisecond. As exceljs reads it: serials
- * before 1900-03-01 are not corrected for Excel's phantom 1900-02-29. Null when out of range.
- */
-export function serialToIso(serial: number, date1904: boolean): string | null {
-  const ms = Math.round((serial - UNIX_EPOCH_1900 + (date1904 ? DATE1904_OFFSET : 0)) * MS_PER_DAY);
-  return excelDateToIso(new Date(ms)) ?? null;
-}
-
 /** A t="d" cell (ISO 8601 text); a zone-less date-time is wall-clock time, read as UTC like serial dates. */
 function isoDateCell(text: string): string | null {
   if (text === '') return null;
   const zoned = /T.*(Z|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? text : `${text}Z`;
-  const t = Date.parse(zoned);
-  return Number.isNaN(t) ? null : (excelDateToIso(new Date(t)) ?? null);
+  return epochMsToIso(Date.parse(zoned));
 }
 
 /** 28 → "AB". */
