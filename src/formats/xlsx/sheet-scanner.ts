@@ -78,16 +78,19 @@ export class SheetScanner {
   push(text: string, out: SheetCells[]): void {
     if (this.state === State.Done) return; // the rest of the part (merges, page setup) is not data
     let buf = this.carry + text;
+    // The carried text holds no </sheetData> (else scanning would be done): search only what may.
+    let newFrom = Math.max(0, this.carry.length - this.sheetDataClose.length);
     this.carry = '';
     this.rowStart = -1;
     if (this.state === State.BeforeSheetData) {
       const start = this.findSheetData(buf);
       if (start < 0) return;
       buf = buf.slice(start);
+      newFrom = 0;
       if ((this.state as State) === State.Done) return; // <sheetData/>
     }
-    const lastRow = buf.lastIndexOf(this.rowClose);
-    const closeAt = buf.indexOf(this.sheetDataClose, lastRow < 0 ? 0 : lastRow);
+    const closeAt = buf.indexOf(this.sheetDataClose, newFrom);
+    const lastRow = buf.lastIndexOf(this.rowClose, closeAt < 0 ? Infinity : closeAt);
     if (closeAt >= 0) {
       this.rows(buf, closeAt, out);
       this.state = State.Done;
