@@ -120,6 +120,17 @@ describe('sheet scanner', () => {
     );
   });
 
+  it('skips other children of a row (extension lists, comments)', () => {
+    const rows = scan(
+      sheetXml(
+        '<row r="1"><c r="A1"><v>1</v></c><!-- <c r="B1"><v>2</v></c> --><extLst><ext uri="u"><c r="C1"><v>3</v></c></ext></extLst>' +
+          '<c r="D1"><v>4</v></c><x14:foo/></row><row r="2"><c r="A2" t="inlineStr"><v>odd</v></c></row>',
+      ),
+    );
+    expect(byColumn(rows)).toEqual([{ 1: 1, 4: 4 }, { 1: 'odd' }]);
+    expect(() => scan(sheetXml('<row r="3"><c r="A3"><v>1</v></c></x></row>'))).toThrow(/row 3 is malformed/);
+  });
+
   it('uses the 1904 date system when the workbook says so', () => {
     const rows = scan(sheetXml('<row><c s="1"><v>0</v></c><c s="1"><v>43860.25</v></c></row>'), { ...plain, date1904: true });
     expect(byColumn(rows)).toEqual([{ 1: '1904-01-01', 2: '2024-01-31T06:00:00.000Z' }]);

@@ -18,7 +18,7 @@
  * Cells without `r` follow the previous cell; rows without any value are blank and left out.
  */
 import { epochMsToIso, serialToIso } from './dates.js';
-import { documentPrefix, findTag, richText, richTextNeedles, type RichTextNeedles } from './markup.js';
+import { documentPrefix, findTag, isNameEnd, richText, richTextNeedles, type RichTextNeedles } from './markup.js';
 import { decodeOoxmlEscapes, decodeXmlText } from './xml-text.js';
 
 /** A sheet row as sparse cells: index = sheet column number (1-based, A = 1). */
@@ -58,6 +58,7 @@ export class SheetScanner {
   private cNeedle = '';
   private cClose = '';
   private vNeedle = '';
+  private vOpen = '';
   private vClose = '';
   private isNeedle = '';
   private sheetDataNeedle = '';
@@ -154,6 +155,7 @@ export class SheetScanner {
     this.cNeedle = `<${p}c`;
     this.cClose = `</${p}c>`;
     this.vNeedle = `<${p}v`;
+    this.vOpen = `<${p}v>`;
     this.vClose = `</${p}v>`;
     this.isNeedle = `<${p}is`;
     this.sheetDataNeedle = `<${p}sheetData`;
@@ -172,31 +174,32 @@ export class SheetScanner {
       this.rowOrdinal++;
       const gt = buf.indexOf('>', start);
       if (gt < 0 || gt >= limit) this.fail(`worksheet row ${this.rowNumber} is malformed`);
-      if (buf.charCodeAt(gt - 1) === 47 /* <row/> */) {
-        p = gt + 1;
-        continue;
-      }
-      const end = buf.indexOf(this.rowClose, gt);
-      if (end < 0 || end >= limit) this.fail(`worksheet row ${this.rowNumber} is not closed`);
-      const cells = this.cells(buf, gt + 1, end);
-      if (cells !== undefined) out.push(cells);
-      p = end + this.rowClose.length;
+      p = buf.charCodeAt(gt - 1) === 47 /* <row/> */ ? gt + 1 : this.cells(buf, gt + 1, limit, out);
     }
   }
 
-  /** The cells of one row's content `buf[from, to)`; undefined when none has a value. */
-  private cells(buf: string, from: number, to: number): SheetCells | undefined {
+  /**
+   * Scans one row's children from `from` up to its `</row>` (before `limit`), appending the row to
+   * `out` when a cell has a value; returns the position after `</row>`. One pass: each cell is
+   * parsed where it starts and the row ends where the next tag is `</row>`, so no text is searched
+   * twice (the common `<c ...><v>...</v></c>` shape is read without searching at all).
+   */
+  private cells(buf: string, from: number, limit: number, out: SheetCells[]): number {
     let cells: SheetCells | undefined;
     let column = 0;
     let p = from;
     const needle = this.cNeedle;
     for (;;) {
-      const start = buf.indexOf(needle, p);
-      if (start < 0 || start >= to) return cells;
+      const start = buf.indexOf('<', p);
+      if (start < 0 || start >= limit) this.fail(`worksheet row ${this.rowNumber} is not closed`);
       let i = start + needle.length;
       let c = buf.charCodeAt(i);
-      if (!(c === 32 || c === 62 || c === 47 || c === 9 || c === 10 || c === 13)) {
-        p = i; // another element starting with the same letters
+      if (!buf.startsWith(needle, start) || !(c === 32 || c === 62 || c === 47 || c === 9 || c === 10 || c === 13)) {
+        if (buf.startsWith(this.rowClose, start)) {
+          if (cells !== undefined) out.push(cells);
+          return start + this.rowClose.length;
+        }
+        p = this.skipElement(buf, start, limit); // e.g. <extLst>
         continue;
       }
       // Attributes: only r, s and t matter; values never contain quotes of their own kind.
@@ -220,12 +223,12 @@ export class SheetScanner {
           break;
         }
         const eq = buf.indexOf('=', i);
-        if (eq < 0 || eq >= to) this.fail(`worksheet row ${this.rowNumber} has a malformed cell`);
+        if (eq < 0 || eq >= limit) this.fail(`worksheet row ${this.rowNumber} has a malformed cell`);
         let q = eq + 1;
         while (buf.charCodeAt(q) === 32) q++;
         const quote = buf.charCodeAt(q);
         const valueEnd = buf.indexOf(quote === 39 ? "'" : '"', q + 1);
-        if (valueEnd < 0 || valueEnd >= to) this.fail(`worksheet row ${this.rowNumber} has a malformed cell`);
+        if (valueEnd < 0 || valueEnd >= limit) this.fail(`worksheet row ${this.rowNumber} has a malformed cell`);
         let nameEnd = eq;
         while (buf.charCodeAt(nameEnd - 1) === 32) nameEnd--;
         if (nameEnd - i === 1) {
@@ -241,18 +244,48 @@ export class SheetScanner {
         p = i;
         continue;
       }
-      const close = buf.indexOf(this.cClose, i);
-      if (close < 0 || close > to) this.fail(`worksheet row ${this.rowNumber} has an unclosed cell`);
-      const value = this.value(buf, i, close, type, style, column);
+      let value: unknown;
+      const vStart = i + this.vOpen.length;
+      const vEnd = buf.startsWith(this.vOpen, i) ? buf.indexOf(this.vClose, vStart) : -1;
+      if (vEnd >= 0 && buf.startsWith(this.cClose, vEnd + this.vClose.length)) {
+        value = this.valueOf(buf, vStart, vEnd, type, style, column); // <c ...><v>text</v></c>
+        p = vEnd + this.vClose.length + this.cClose.length;
+      } else {
+        const close = buf.indexOf(this.cClose, i);
+        if (close < 0 || close > limit) this.fail(`worksheet row ${this.rowNumber} has an unclosed cell`);
+        value = this.value(buf, i, close, type, style, column);
+        p = close + this.cClose.length;
+      }
       if (value !== null) {
         if (cells === undefined) cells = [];
         cells[column] = value;
       }
-      p = close + this.cClose.length;
     }
   }
 
-  /** The value of a cell whose content is `buf[from, to)`. */
+  /** The position after the element starting at `start` (its `/>` or its end tag). */
+  private skipElement(buf: string, start: number, limit: number): number {
+    const gt = buf.indexOf('>', start);
+    if (gt < 0 || gt >= limit || buf.charCodeAt(start + 1) === 47 /* a stray end tag */) {
+      this.fail(`worksheet row ${this.rowNumber} is malformed`);
+    }
+    if (buf.charCodeAt(gt - 1) === 47 || buf.charCodeAt(start + 1) === 33 /* <!-- --> */ || buf.charCodeAt(start + 1) === 63 /* <? ?> */) {
+      if (buf.startsWith('<!--', start)) {
+        const end = buf.indexOf('-->', start + 4);
+        if (end < 0 || end >= limit) this.fail(`worksheet row ${this.rowNumber} has an unclosed comment`);
+        return end + 3;
+      }
+      return gt + 1;
+    }
+    let nameEnd = start + 1;
+    while (nameEnd < gt && !isNameEnd(buf.charCodeAt(nameEnd))) nameEnd++;
+    const close = `</${buf.slice(start + 1, nameEnd)}>`;
+    const end = buf.indexOf(close, gt);
+    if (end < 0 || end >= limit) this.fail(`worksheet row ${this.rowNumber} has an unclosed <${buf.slice(start + 1, nameEnd)}>`);
+    return end + close.length;
+  }
+
+  /** The value of a cell whose content is `buf[from, to)` (any shape: formulas, inline strings...). */
   private value(buf: string, from: number, to: number, type: CellType, style: number, column: number): unknown {
     if (type === CellType.Inline) {
       const is = findTag(buf, this.isNeedle, from, to);
@@ -265,6 +298,11 @@ export class SheetScanner {
     const start = gt + 1;
     const end = buf.indexOf(this.vClose, start);
     if (end < 0 || end > to) this.fail(`worksheet row ${this.rowNumber} has an unclosed <v>`);
+    return this.valueOf(buf, start, end, type, style, column);
+  }
+
+  /** The value of a cell of `type` whose `<v>` text is `buf[start, end)`. */
+  private valueOf(buf: string, start: number, end: number, type: CellType, style: number, column: number): unknown {
     switch (type) {
       case CellType.Number: {
         const n = parseNumber(buf, start, end);
@@ -282,6 +320,7 @@ export class SheetScanner {
         return s;
       }
       case CellType.Text:
+      case CellType.Inline: // an inline-string cell with a <v> (not valid, but unambiguous)
         return decodeOoxmlEscapes(decodeXmlText(buf, start, end));
       case CellType.Bool: {
         const text = buf.slice(start, end).trim();
