@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineWriter } from './line-writer.js';
@@ -68,5 +69,78 @@ describe('LineWriter', () => {
     expect(w.isBroken).toBe(true);
     expect(w.write('b')).toBeUndefined();
     await w.flush();
+  });
+});
+
+describe('LineWriter.writeEach', () => {
+  /** Keeps every chunk as given (no copy) and checks it is unchanged once written. */
+  function recordingSink(highWaterMark = 1024) {
+    const written: string[] = [];
+    const out = new Writable({
+      highWaterMark,
+      write(chunk: Buffer, _enc, cb) {
+        const text = chunk.toString('utf8');
+        // Asynchronous like a pipe or file: the writer must not touch the chunk before the callback.
+        setImmediate(() => {
+          expect(chunk.toString('utf8')).toBe(text);
+          written.push(text);
+          cb();
+        });
+      },
+    });
+    return { out, text: () => written.join('') };
+  }
+
+  const encodeText = (item: string, buf: Buffer, pos: number): number => {
+    const bytes = Buffer.byteLength(item);
+    if (buf.length - pos < bytes) return -1;
+    return pos + buf.write(item, pos);
+  };
+
+  it('keeps lines in order with string lines interleaved, across chunks, growing for long lines', async () => {
+    const sink = recordingSink();
+    const w = new LineWriter(sink.out, { chunkBytes: 100 });
+    const expected: string[] = [];
+    for (let batch = 0; batch < 50; batch++) {
+      const items = Array.from({ length: batch % 7 }, (_, i) => `rec ${batch}.${i} ${'é'.repeat((batch * 31 + i * 17) % 60)}`);
+      if (batch === 20) items.push('x'.repeat(100_000)); // longer than the chunk and its slack
+      expected.push(...items);
+      const p = w.writeEach(items, encodeText);
+      if (p !== undefined) await p;
+      const line = `{"type":"STATE","n":${batch}}`;
+      expected.push(line);
+      const q = w.write(line);
+      if (q !== undefined) await q;
+    }
+    await w.flush();
+    sink.out.end();
+    await once(sink.out, 'finish');
+    expect(sink.text()).toBe(expected.map((l) => `${l}\n`).join(''));
+  });
+
+  it('returns the drain promise when the stream is full', async () => {
+    const sink = gatedSink(10);
+    const w = new LineWriter(sink.out, { chunkBytes: 5 });
+    const p = w.writeEach(['0123456789abcdef', 'x'], encodeText);
+    expect(p).toBeInstanceOf(Promise);
+    let settled = false;
+    void p?.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    for (let i = 0; i < 5; i++) {
+      sink.release();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await p;
+    expect(settled).toBe(true);
+    expect(sink.chunks.join('')).toBe('0123456789abcdef\nx\n');
+  });
+
+  it('flushes what is buffered when the process turns to I/O', async () => {
+    const sink = recordingSink();
+    const w = new LineWriter(sink.out);
+    expect(w.writeEach(['a', 'b'], encodeText)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sink.text()).toBe('a\nb\n');
   });
 });
