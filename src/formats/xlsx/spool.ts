@@ -1,9 +1,9 @@
 /**
  * Spooling a byte stream to a temporary file, so the zip can be read from its end (the central
  * directory) without holding it in memory. The file is unlinked as soon as it is complete and
- * reopened only through the open handle, so it disappears even if the process dies mid-read; its
- * private directory is removed again on close() as a fallback for platforms that refuse to unlink
- * an open file.
+ * read only through the open handle, so a process that dies while rows are being read leaves
+ * nothing behind; close() (called however reading ends) removes the private directory too, also
+ * on platforms that refuse to unlink an open file and when the source fails mid-way.
  */
 import { mkdtemp, open, rm, unlink, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
