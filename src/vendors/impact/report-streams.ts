@@ -8,7 +8,6 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { Row, Stream } from '../../core/source.js';
-import { parseResult } from '../../formats/index.js';
 import { createJobStream } from '../../jobs/job-stream.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { dateWindows, windowStartAfterCursor } from '../../jobs/windows.js';
@@ -19,7 +18,6 @@ import { todayUtc } from './job-listing.js';
 import { engineSettings } from './results-stream.js';
 import { FileRowTyper } from './result-typing.js';
 import { loadImpactSchema } from './schemas.js';
-import { parseByContent } from './sniff.js';
 
 export function planReportSlices(report: ResolvedReport, previous: JobStreamState | undefined, today: string): JobSlice<ImpactJobParams>[] {
   const cursor = previous?.partitions[report.reportId]?.cursor;
@@ -51,7 +49,6 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
     },
     adapter,
     planSlices: (previous) => planReportSlices(report, previous, todayUtc()),
-    parse: parseByContent(parseResult),
     toRecords(rows, slice, ctx): Row[] {
       if (slice.params.kind !== 'export') return [];
       const { request } = slice.params;

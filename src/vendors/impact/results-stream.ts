@@ -15,7 +15,6 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { Row, Stream } from '../../core/source.js';
-import { parseResult } from '../../formats/index.js';
 import { createJobStream } from '../../jobs/job-stream.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
@@ -25,7 +24,6 @@ import { jobPosition, type ImpactJob } from './job-record.js';
 import { listJobWindows, todayUtc } from './job-listing.js';
 import { FileRowTyper } from './result-typing.js';
 import { loadImpactSchema } from './schemas.js';
-import { parseByContent } from './sniff.js';
 
 export const RESULT_RETENTION_MS = 90 * 86_400_000;
 const PARTITION = 'jobs';
@@ -104,7 +102,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
         }
         const decision = decide(job, settings, now);
         const meta: ResultJobMeta = { jobId: job.id, jobType: job.type, programId: job.programId ?? null, createdDate: job.createdDate };
-        const base = { key: `job=${job.id}`, partition: PARTITION, cursor: position, parse: { format: 'csv' as const } };
+        const base = { key: `job=${job.id}`, partition: PARTITION, cursor: position, parse: { format: 'auto' as const } };
         const params: ResultSliceParams = { kind: 'existing', jobId: job.id, replayable: job.replayable, meta };
         counts[decision.action]++;
         if (decision.action === 'adopt') slices.push({ ...base, params, adoptJobId: job.id });
@@ -134,7 +132,6 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
     },
     adapter,
     planSlices,
-    parse: parseByContent(parseResult),
     toRecords(rows, slice, ctx) {
       const meta = slice.params.meta;
       let typer = typers.get(ctx.jobId);
