@@ -56,7 +56,8 @@ export function parseNumberText(text: string): number | undefined {
     if (value === undefined) return Number(text); // signed already
     return negative ? -value : value;
   }
-  if (PLAIN_NUMBER.test(text)) return Number(text);
+  // The scan stopped early: PLAIN_NUMBER can still match only at an exponent after some digits.
+  if (digits > 0 && (c === 101 || c === 69) /* e E */ && PLAIN_NUMBER.test(text)) return Number(text);
   return parseFormattedNumber(text);
 }
 
@@ -127,11 +128,11 @@ function parseFormattedNumber(text: string): number | undefined {
     while (i < end && isSpace(text.charCodeAt(i))) i++;
   }
   if (signs > 1 || (parenthesised && signs > 0)) return undefined;
-  // Mantissa: digits with optional thousands groups, then an optional fraction.
-  let mantissa = '';
+  // Mantissa: digits with optional thousands groups, then an optional fraction. Its text (without
+  // the commas) is only needed when the fast conversion does not apply, so it is cut out only then.
   let mantissaValue = 0;
   let significant = 0;
-  let segmentStart = i;
+  const mantissaStart = i;
   let intDigits = 0;
   let groupDigits = 0;
   let grouped = false;
@@ -150,8 +151,6 @@ function parseFormattedNumber(text: string): number | undefined {
     } else if (c === 44 /* , */ && !dot) {
       if (grouped ? groupDigits !== 3 : groupDigits < 1 || groupDigits > 3) return undefined;
       grouped = true;
-      mantissa += text.slice(segmentStart, i);
-      segmentStart = i + 1;
       groupDigits = 0;
     } else if (c === 46 /* . */ && !dot) {
       dot = true;
@@ -160,7 +159,7 @@ function parseFormattedNumber(text: string): number | undefined {
   if (grouped && (groupDigits !== 3 && !dot)) return undefined;
   if (grouped && dot && groupDigits !== 3) return undefined;
   if (intDigits + fracDigits === 0) return undefined;
-  mantissa += text.slice(segmentStart, i);
+  const mantissaEnd = i;
   let exponent = 0;
   if (i < end && (c === 101 || c === 69) /* e E */) {
     let j = i + 1;
@@ -195,9 +194,11 @@ function parseFormattedNumber(text: string): number | undefined {
     i++;
   }
   if (i !== end) return undefined;
-  const value =
-    fastDecimal(mantissaValue, significant, exponent - fracDigits) ??
-    (exponent === 0 ? Number(mantissa) : Number(`${mantissa}e${exponent}`));
+  let value = fastDecimal(mantissaValue, significant, exponent - fracDigits);
+  if (value === undefined) {
+    const mantissa = grouped ? text.slice(mantissaStart, mantissaEnd).replaceAll(',', '') : text.slice(mantissaStart, mantissaEnd);
+    value = exponent === 0 ? Number(mantissa) : Number(`${mantissa}e${exponent}`);
+  }
   if (!Number.isFinite(value)) return undefined;
   return minus || parenthesised ? -value : value;
 }
@@ -208,12 +209,17 @@ export function looksLikeIdentifierDigits(text: string): boolean {
   return /^[+-]?\d+$/.test(s) && ((s.length > 1 && /^[+-]?0\d/.test(s)) || s.replace(/^[+-]/, '').length > 15);
 }
 
-const BOOLEAN_WORDS: Record<string, boolean> = {
-  true: true, false: false, yes: true, no: false, y: true, n: false, t: true, f: false, '1': true, '0': false,
-};
+// A Map, not an object literal: a lookup of "constructor" or "toString" must not find Object.prototype's.
+const BOOLEAN_WORDS = new Map<string, boolean>([
+  ['true', true], ['false', false], ['yes', true], ['no', false], ['y', true], ['n', false], ['t', true], ['f', false],
+  ['1', true], ['0', false],
+]);
 
 export function parseBooleanText(text: string): boolean | undefined {
-  return BOOLEAN_WORDS[text.trim().toLowerCase()];
+  // The usual spellings without trimming and lower-casing a copy.
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  return BOOLEAN_WORDS.get(text.trim().toLowerCase());
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

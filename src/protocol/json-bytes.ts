@@ -75,11 +75,21 @@ function writeAsciiEscape(c: number, b: Uint8Array, p: number): number {
 export function writeJsonString(s: string, b: Uint8Array, p: number): number {
   b[p++] = 34;
   const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+  let i = 0;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    // Printable ASCII, the bulk of any export, in a tight loop.
+    while (c >= 0x20 && c < 0x80 && c !== 34 && c !== 92) {
+      b[p++] = c;
+      if (++i === n) {
+        b[p] = 34;
+        return p + 1;
+      }
+      c = s.charCodeAt(i);
+    }
+    i++;
     if (c < 0x80) {
-      if (c >= 0x20 && c !== 34 && c !== 92) b[p++] = c;
-      else p = writeAsciiEscape(c, b, p);
+      p = writeAsciiEscape(c, b, p);
     } else if (c < 0x800) {
       b[p] = 0xc0 | (c >> 6);
       b[p + 1] = 0x80 | (c & 0x3f);
@@ -90,7 +100,7 @@ export function writeJsonString(s: string, b: Uint8Array, p: number): number {
       b[p + 2] = 0x80 | (c & 0x3f);
       p += 3;
     } else {
-      const d = c < 0xdc00 && i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      const d = c < 0xdc00 && i < n ? s.charCodeAt(i) : 0;
       if (d >= 0xdc00 && d < 0xe000) {
         const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
         b[p] = 0xf0 | (cp >> 18);
@@ -104,8 +114,8 @@ export function writeJsonString(s: string, b: Uint8Array, p: number): number {
       }
     }
   }
-  b[p++] = 34;
-  return p;
+  b[p] = 34;
+  return p + 1;
 }
 
 /** Writes text known to be ASCII (a number's JSON text from the fallback path). */
@@ -118,11 +128,22 @@ function writeAscii(s: string, b: Uint8Array, p: number): number {
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const TWO_53 = 2 ** 53;
 
-/** How many decimal digits a non-negative integer below 10^16 has. */
+/** How many decimal digits a non-negative integer below 10^16 has (a comparison tree: a loop over a table cost 3×). */
 function digitCount(m: number): number {
-  let len = 1;
-  while (len < 16 && m >= POW10[len]) len++;
-  return len;
+  if (m < 1e8) {
+    if (m < 1e4) {
+      if (m < 100) return m < 10 ? 1 : 2;
+      return m < 1000 ? 3 : 4;
+    }
+    if (m < 1e6) return m < 1e5 ? 5 : 6;
+    return m < 1e7 ? 7 : 8;
+  }
+  if (m < 1e12) {
+    if (m < 1e10) return m < 1e9 ? 9 : 10;
+    return m < 1e11 ? 11 : 12;
+  }
+  if (m < 1e14) return m < 1e13 ? 13 : 14;
+  return m < 1e15 ? 15 : 16;
 }
 
 /**
@@ -156,7 +177,7 @@ function writeDigitsBackwards(m: number, b: Uint8Array, last: number, first: num
  * round-trip text that Number#toString computes is found without it for the usual cases:
  *
  * - an integer below 2^53 in magnitude: its digits (every such integer prints exactly);
- * - otherwise, when 1e-6 ≤ |d| and, for the smallest p ≥ 1, m = round(|d|·10^p) is below 10^15 and
+ * - otherwise, when 1e-6 ≤ |d| and, for the smallest p ≥ 1 (found at p = 6 first, see below), m = round(|d|·10^p) is below 10^15 and
  *   m / 10^p === |d|: the decimal m·10^-p. That decimal converts back to d (the division of two
  *   exact doubles is correctly rounded, the same result as parsing its text), and it is the text
  *   toString prints: decimals of at most 15 significant digits map to distinct doubles (DBL_DIG = 15),
@@ -180,12 +201,32 @@ export function writeJsonNumber(d: number, b: Uint8Array, p: number): number {
       return p + len;
     }
   } else if (a >= 1e-6 && a < 1e15) {
-    for (let k = 1; k <= 21; k++) {
+    // Most values have at most 6 decimals: one look at scale 10^6 finds them (a candidate at a smaller
+    // scale is one here too, with trailing zeros, which are then dropped: the same number, fewer digits).
+    let first = 1;
+    if (a < 1e9) {
+      const x = a * 1e6;
+      const m = Math.round(x);
+      if (x - m <= x * 1e-9 && m - x <= x * 1e-9 && m / 1e6 === a) {
+        let digits = m;
+        let k = 6;
+        // (No `%` on doubles here: V8 computes it with a call to fmod.)
+        for (let tenth = Math.floor(digits / 10); tenth * 10 === digits; tenth = Math.floor(digits / 10)) {
+          digits = tenth;
+          k--;
+        }
+        return writeDecimal(digits, k, b, p);
+      }
+      first = 7;
+    }
+    for (let k = first; k <= 21; k++) {
       const scale = POW10[k];
-      const m = Math.round(a * scale);
+      const x = a * scale;
+      const m = Math.round(x);
       if (m >= 1e15) break;
-      if (m / scale === a) {
-        if (m % 10 === 0) break;
+      // A candidate's product lies within a few ulps of m; the (slow) division only checks those.
+      if (x - m <= x * 1e-9 && m - x <= x * 1e-9 && m / scale === a) {
+        if (Math.floor(m / 10) * 10 === m) break; // a trailing zero: not the shortest text after all
         return writeDecimal(m, k, b, p);
       }
     }
