@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SheetScanner, parseNumber, columnName, type CellDecoding, type SheetCells } from './xlsx/sheet-scanner.js';
-import { SharedStringsScanner } from './xlsx/shared-strings.js';
+import { SharedStringsScanner, SharedStringTable } from './xlsx/shared-strings.js';
 import { decodeXmlText, decodeOoxmlEscapes } from './xlsx/xml-text.js';
 import { sheetXml } from './xlsx/test-zip.js';
 
@@ -310,7 +310,8 @@ describe('shared strings scanner', () => {
       scanner.push(xml.slice(from, cut));
       from = cut;
     }
-    return scanner.end();
+    const table = scanner.end();
+    return Array.from({ length: table.length }, (_, i) => table.at(i)!);
   }
 
   const table =
@@ -324,6 +325,19 @@ describe('shared strings scanner', () => {
     expect(readTable(table)).toEqual(want);
     for (let cut = 0; cut <= table.length; cut++) expect(readTable(table, [cut])).toEqual(want);
     expect(readTable(table, Array.from({ length: table.length - 1 }, (_, i) => i + 1))).toEqual(want);
+  });
+
+  it('keeps entries across compact blocks, before and after sealing', () => {
+    const table = new SharedStringTable();
+    const want = Array.from({ length: 2500 }, (_, i) => (i % 7 === 0 ? '' : `entry ${i} ${'x'.repeat(i % 20)}`));
+    want.forEach((s) => table.add(s));
+    expect(table.at(2499)).toBe(want[2499]); // still pending
+    table.finish();
+    expect(table.length).toBe(2500);
+    expect(Array.from({ length: 2500 }, (_, i) => table.at(i))).toEqual(want);
+    for (const bad of [-1, 2500, 1.5, NaN]) expect(table.at(bad)).toBeUndefined();
+    const big = Array.from({ length: 3000 }, (_, i) => `<si><t>s${i}</t></si>`).join('');
+    expect(readTable(`<sst>${big}</sst>`, [7, 5000, 20000])).toEqual(Array.from({ length: 3000 }, (_, i) => `s${i}`));
   });
 
   it('reads a prefixed table', () => {

@@ -35,7 +35,7 @@ import { spoolToTempFile } from './xlsx/spool.js';
 import { ZipArchive, type ZipEntry } from './xlsx/zip.js';
 import { parseWorkbook, relationshipsPathOf, workbookPathOf, type WorkbookMap, type SheetRef } from './xlsx/workbook.js';
 import { parseStyles } from './xlsx/styles.js';
-import { SharedStringsScanner } from './xlsx/shared-strings.js';
+import { SharedStringsScanner, type SharedStrings } from './xlsx/shared-strings.js';
 import { SheetScanner, type CellDecoding, type SheetCells } from './xlsx/sheet-scanner.js';
 import { sheetRows } from './xlsx/layout.js';
 
@@ -113,7 +113,7 @@ async function readDateStyles(archive: ZipArchive, book: WorkbookMap): Promise<b
   return entry === undefined ? [] : parseStyles(await archive.readText(entry, MAX_STYLES_BYTES)).dateStyles;
 }
 
-async function readSharedStrings(archive: ZipArchive, book: WorkbookMap, fail: (problem: string) => never): Promise<string[]> {
+async function readSharedStrings(archive: ZipArchive, book: WorkbookMap, fail: (problem: string) => never): Promise<SharedStrings> {
   const entry = book.sharedStringsPath === undefined ? undefined : archive.entry(book.sharedStringsPath);
   if (entry === undefined) return [];
   const scanner = new SharedStringsScanner((problem) => fail(`XLSX ${entry.name}: ${problem}`));

@@ -20,12 +20,13 @@
 import { epochMsToIso, serialToIso } from './dates.js';
 import { documentPrefix, findTag, isNameEnd, richText, richTextNeedles, type RichTextNeedles } from './markup.js';
 import { decodeOoxmlEscapes, decodeXmlText } from './xml-text.js';
+import type { SharedStrings } from './shared-strings.js';
 
 /** A sheet row as sparse cells: index = sheet column number (1-based, A = 1). */
 export type SheetCells = unknown[];
 
 export interface CellDecoding {
-  sharedStrings: readonly string[];
+  sharedStrings: SharedStrings;
   /** By style index: whether numbers in that style are dates. */
   dateStyles: readonly boolean[];
   date1904: boolean;
@@ -311,8 +312,8 @@ export class SheetScanner {
       }
       case CellType.Shared: {
         const index = parseUint(buf, start, end);
-        const s = this.decoding.sharedStrings[index];
-        if (s === undefined || index < 0) {
+        const s = index < 0 ? undefined : this.decoding.sharedStrings.at(index);
+        if (s === undefined) {
           this.fail(
             `worksheet row ${this.rowNumber}, column ${columnName(column)} refers to shared string ${buf.slice(start, end)} but the table has ${this.decoding.sharedStrings.length}`,
           );
