@@ -36,23 +36,27 @@ export function parseNumberText(text: string): number | undefined {
   let c = text.charCodeAt(0);
   const negative = c === 45; /* - */
   if (negative || c === 43 /* + */) i++;
-  let digits = 0;
-  let significant = 0;
+  // Integer digits, then an optional "." and fraction digits, each in its own loop (no per-digit
+  // flags). The mantissa is exact while below 10^15 (at most 15 significant digits).
   let mantissa = 0;
+  const intStart = i;
+  while (i < len && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+    mantissa = mantissa * 10 + (c - 48);
+    i++;
+  }
+  let digits = i - intStart;
   let fraction = 0;
-  let dot = false;
-  for (; i < len; i++) {
-    c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      digits++;
-      if (dot) fraction++;
-      if (significant > 0 || c !== 48) significant++;
+  if (i < len && c === 46 /* . */) {
+    const fractionStart = ++i;
+    while (i < len && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
       mantissa = mantissa * 10 + (c - 48);
-    } else if (c === 46 && !dot) dot = true;
-    else break;
+      i++;
+    }
+    fraction = i - fractionStart;
+    digits += fraction;
   }
   if (i === len && digits > 0) {
-    const value = fastDecimal(mantissa, significant, -fraction);
+    const value = fastDecimal(mantissa, mantissa < 1e15 ? 15 : 16, -fraction);
     if (value === undefined) return Number(text); // signed already
     return negative ? -value : value;
   }
