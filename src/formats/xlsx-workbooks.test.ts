@@ -227,3 +227,38 @@ describe('XLSX temp files', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 });
+
+describe('XLSX files damaged at random', () => {
+  it('either read or fail with a FileFormatError naming the file — never another error, never a hang', async () => {
+    const good = await workbook((wb) => {
+      const ws = wb.addWorksheet('S');
+      ws.addRow(['name', 'when', 'n']);
+      for (let i = 0; i < 40; i++) ws.addRow([`name ${i % 5}`, new Date(Date.UTC(2024, 0, 1 + i)), i * 1.5]);
+      ws.getColumn(2).numFmt = 'yyyy-mm-dd';
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()), { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (flips, cut) => {
+          const damaged = Buffer.from(good);
+          // Anywhere after the PK magic, or (half the time) in the central directory and end record.
+          const tail = Math.min(2000, damaged.length - 4);
+          for (const [at, xor, inTail] of flips) {
+            damaged[inTail ? damaged.length - 1 - (at % tail) : 4 + (at % (damaged.length - 4))] ^= xor;
+          }
+          const bytes = cut === undefined ? damaged : damaged.subarray(0, 4 + (cut % (damaged.length - 4)));
+          const outcome = await xlsx(bytes, undefined, 777).then(
+            (rows) => rows,
+            (e: unknown) => e,
+          );
+          if (!Array.isArray(outcome)) {
+            expect(outcome).toBeInstanceOf(FileFormatError);
+            expect((outcome as Error).message).toContain('book.xlsx');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});
