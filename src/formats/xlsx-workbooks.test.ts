@@ -71,6 +71,17 @@ describe('XLSX workbooks built by hand', () => {
     expect(await xlsx(buildZip(entries))).toEqual([{ k: 5 }]);
   });
 
+  it('keeps multi-byte characters intact across inflated chunk boundaries (sheet and shared strings > 64 KiB)', async () => {
+    // Mostly 4-byte characters, so the 64 KiB inflated chunks almost surely end inside one.
+    const word = (i: number) => `${'😀'.repeat(10 + (i % 7))}ü漢${i}`;
+    const rows = Array.from({ length: 4000 }, (_, i) => `<row><c t="inlineStr"><is><t>${word(i)}</t></is></c><c t="s"><v>${i}</v></c></row>`);
+    const sst = `<sst xmlns="${SHEET_NS}">${Array.from({ length: 4000 }, (_, i) => `<si><t>${word(i + 1)}</t></si>`).join('')}</sst>`;
+    const header = '<row><c t="inlineStr"><is><t>a</t></is></c><c t="inlineStr"><is><t>b</t></is></c></row>';
+    const read = await xlsx(buildZip(workbookParts(sheetXml(header + rows.join('')), { sharedStrings: sst })));
+    expect(read).toHaveLength(4000);
+    read.forEach((row, i) => expect(row).toEqual({ a: word(i), b: word(i + 1) }));
+  });
+
   it('fails clearly when parts are missing or a shared string index is out of range', async () => {
     const noWorkbook = buildZip([{ name: 'hello.txt', data: 'hi' }]);
     expect((await failure(xlsx(noWorkbook))).message).toMatch(/not an XLSX workbook: the zip has no xl\/workbook.xml \(entries: hello.txt\)/);
