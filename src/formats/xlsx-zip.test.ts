@@ -130,6 +130,11 @@ describe('zip reader', () => {
     expect((await failure(text(await openZip(encrypted), 'a'))).message).toMatch(/encrypted/);
   });
 
+  it('refuses an archive with implausibly many entries', async () => {
+    const many = Array.from({ length: 100_001 }, (_, i) => ({ name: `p${i}`, data: '', method: 0 as const }));
+    expect((await failure(openZip(buildZip(many, { zip64End: true })))).message).toMatch(/more than 100000 entries/);
+  });
+
   it('stops reading when the consumer stops early', async () => {
     const zip = await openZip(buildZip([{ name: 'a', data: big }]));
     let seen = 0;

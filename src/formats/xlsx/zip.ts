@@ -36,6 +36,8 @@ const MAX_COMMENT = 0xffff;
 const ZIP64_EXTRA_ID = 0x0001;
 /** Far above any real workbook's central directory; refuses a hostile one before allocating it. */
 const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
+/** A workbook has a few dozen parts (a few thousand with many sheets); millions of entries are hostile. */
+const MAX_ENTRIES = 100_000;
 
 /** zlib.crc32 exists from Node 20.15; on older Nodes the CRC check is skipped (sizes are still checked). */
 const crc32 = (zlib as Partial<typeof zlib>).crc32;
@@ -178,6 +180,7 @@ function parseCentralDirectory(directory: Buffer, fail: (problem: string) => nev
   const entries: ZipEntry[] = [];
   let p = 0;
   while (p < directory.length) {
+    if (entries.length >= MAX_ENTRIES) fail(`zip archive has more than ${MAX_ENTRIES} entries`);
     if (p + 46 > directory.length || directory.readUInt32LE(p) !== SIG_CENTRAL) fail('zip central directory is corrupt');
     const flags = directory.readUInt16LE(p + 8);
     const method = directory.readUInt16LE(p + 10);
