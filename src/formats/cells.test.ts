@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseNumberText } from './cells.js';
+import { parseBooleanText, parseDateText, parseNumberText } from './cells.js';
 
 /**
  * The reference grammar for formatted numbers as a regular expression (how cells.ts first
@@ -62,6 +62,44 @@ describe('parseNumberText', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
         expect(parseNumberText(String(d))).toBe(d === 0 ? (Object.is(d, -0) ? 0 : 0) : d);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('parseBooleanText', () => {
+  it.each([
+    ['true', true], ['false', false], ['TRUE', true], [' Yes ', true], ['n', false], ['1', true], ['0', false],
+  ])('reads %j', (text, expected) => {
+    expect(parseBooleanText(text)).toBe(expected);
+  });
+
+  it('does not take Object.prototype members for words', () => {
+    for (const text of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', '']) {
+      expect(parseBooleanText(text)).toBeUndefined();
+    }
+  });
+});
+
+describe('parseDateText', () => {
+  it('reorders US dates and rejects impossible ones', () => {
+    expect(parseDateText('02/24/2020')).toBe('2020-02-24');
+    expect(parseDateText('02/29/2024')).toBe('2024-02-29');
+    expect(parseDateText('02/29/2023')).toBeUndefined();
+    expect(parseDateText('13/01/2020')).toBeUndefined();
+  });
+});
+
+describe('parseNumberText percent text', () => {
+  it('gives what the formatted-number path gives ("12.34%" is the double nearest 0.1234)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('', '-', '+'), fc.stringMatching(/^[0-9]{0,17}$/), fc.option(fc.stringMatching(/^[0-9]{0,17}$/), { nil: undefined }), (sign, int, frac) => {
+        const text = `${sign}${int}${frac === undefined ? '' : `.${frac}`}%`;
+        const expected = reference(text);
+        const actual = parseNumberText(text);
+        if (expected === undefined) expect(actual).toBeUndefined();
+        else expect(Object.is(actual, expected) || actual === expected).toBe(true);
       }),
       { numRuns: 20_000 },
     );

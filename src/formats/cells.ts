@@ -60,6 +60,12 @@ export function parseNumberText(text: string): number | undefined {
     if (value === undefined) return Number(text); // signed already
     return negative ? -value : value;
   }
+  // "-12.34%", the usual percent export: the same value parseFormattedNumber gives (the decimal point
+  // shifted by two in the text), without scanning the text again.
+  if (c === 37 /* % */ && i === len - 1 && digits > 0) {
+    const value = fastDecimal(mantissa, mantissa < 1e15 ? 15 : 16, -fraction - 2);
+    if (value !== undefined) return negative ? -value : value;
+  }
   // The scan stopped early: PLAIN_NUMBER can still match only at an exponent after some digits.
   if (digits > 0 && (c === 101 || c === 69) /* e E */ && PLAIN_NUMBER.test(text)) return Number(text);
   return parseFormattedNumber(text);
@@ -273,7 +279,12 @@ export function parseDateText(text: string): string | undefined {
       const d = digitsAt(text, 3, 2);
       const y = digitsAt(text, 6, 4);
       if (y >= 0 && m >= 0 && d >= 0) {
-        return validDate(y, m, d) ? `${text.slice(6, 10)}-${text.slice(0, 2)}-${text.slice(3, 5)}` : undefined;
+        if (!validDate(y, m, d)) return undefined;
+        // One string built from its characters: slices and a template took twice as long (5 allocations).
+        return String.fromCharCode(
+          text.charCodeAt(6), text.charCodeAt(7), text.charCodeAt(8), text.charCodeAt(9), 45,
+          text.charCodeAt(0), text.charCodeAt(1), 45, text.charCodeAt(3), text.charCodeAt(4),
+        );
       }
     }
   }

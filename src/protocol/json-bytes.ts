@@ -208,14 +208,24 @@ export function writeJsonNumber(d: number, b: Uint8Array, p: number): number {
       const x = a * 1e6;
       const m = Math.round(x);
       if (x - m <= x * 1e-9 && m - x <= x * 1e-9 && m / 1e6 === a) {
-        let digits = m;
+        // Whole part and six fraction digits as 32-bit integers (cheap division by 10, no fmod).
+        // floor(a) is floor(m / 10^6): below 10^9 a double is finer than 10^-6, so rounding the
+        // quotient cannot cross a whole number.
+        const whole = Math.floor(a);
+        let fraction = (m - whole * 1e6) | 0;
         let k = 6;
-        // (No `%` on doubles here: V8 computes it with a call to fmod.)
-        for (let tenth = Math.floor(digits / 10); tenth * 10 === digits; tenth = Math.floor(digits / 10)) {
-          digits = tenth;
+        for (let tenth = (fraction / 10) | 0; tenth * 10 === fraction; tenth = (fraction / 10) | 0) {
+          fraction = tenth;
           k--;
         }
-        return writeDecimal(digits, k, b, p);
+        const wholeLen = digitCount(whole);
+        writeDigitsBackwards(whole, b, p + wholeLen - 1, p, -1);
+        p += wholeLen;
+        b[p++] = 46;
+        const fractionLen = digitCount(fraction);
+        for (let z = k - fractionLen; z > 0; z--) b[p++] = 48;
+        writeDigitsBackwards(fraction, b, p + fractionLen - 1, p, -1);
+        return p + fractionLen;
       }
       first = 7;
     }

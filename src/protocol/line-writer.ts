@@ -24,7 +24,7 @@ export type LineEncoder<T> = (item: T, buf: Buffer, pos: number) => number;
 
 /** Room beyond `chunkBytes` in each chunk buffer, so the line that crosses the threshold rarely needs a larger one. */
 const CHUNK_SLACK = 16 * 1024;
-const MAX_SPARE_CHUNKS = 2;
+const MAX_SPARE_CHUNKS = 16;
 
 export class LineWriter {
   /** The chunk being filled: UTF-8 bytes of complete lines, each ending in '\n'. */

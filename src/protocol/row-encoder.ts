@@ -27,7 +27,7 @@ const MAX_COMPILED_KEYS = 500;
 /** Shapes remembered per encoder; rows of one stream rarely have more than a few. */
 const MAX_SHAPES = 64;
 
-type ShapeEncoder = (row: object, b: Buffer, p: number) => number;
+type ShapeEncoder = (row: object, b: Buffer, p: number, view: DataView<ArrayBufferLike>) => number;
 
 export interface RowEncoder {
   /**
@@ -60,12 +60,19 @@ export function createRowEncoder(): RowEncoder {
     return shape;
   };
 
+  // A DataView of the buffer last written to, for 4-byte stores of constant key bytes.
+  let viewed: Buffer | undefined;
+  let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   return {
     encode(row, b, p) {
-      let end = current(row, b, p);
+      if (b !== viewed) {
+        viewed = b;
+        view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      let end = current(row, b, p, view);
       if (end === OTHER_SHAPE) {
         current = shapeOf(row);
-        end = current(row, b, p);
+        end = current(row, b, p, view);
       }
       return end === NOT_PLAIN || end === OTHER_SHAPE ? writeStringified(row, b, p) : end;
     },
@@ -130,7 +137,7 @@ function compileShape(keys: string[]): ShapeEncoder {
   const keyBytes = keys.map((k, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`, 'utf8'));
   const fixed = keyBytes.reduce((sum, kb) => sum + kb.length, 2) + n * MAX_NUMBER_BYTES;
   const src: string[] = [];
-  src.push('return function encodeShape(r, b, p) {');
+  src.push('return function encodeShape(r, b, p, dv) {');
   src.push('  let i = 0;');
   src.push('  for (const k in r) { if (k !== K[i]) return OTHER_SHAPE; i++; }');
   src.push(`  if (i !== ${n} || Object.getPrototypeOf(r) !== ObjectPrototype) return OTHER_SHAPE;`);
@@ -140,7 +147,10 @@ function compileShape(keys: string[]): ShapeEncoder {
   for (let i = 0; i < n; i++) {
     const kb = keyBytes[i];
     if (kb.length <= 64) {
-      for (let j = 0; j < kb.length; j++) src.push(`  b[p + ${j}] = ${kb[j]};`);
+      // Four bytes per store where possible (big-endian, so the bytes land in text order).
+      let j = 0;
+      for (; j + 4 <= kb.length; j += 4) src.push(`  dv.setUint32(p + ${j}, ${kb.readUInt32BE(j)});`);
+      for (; j < kb.length; j++) src.push(`  b[p + ${j}] = ${kb[j]};`);
     } else {
       src.push(`  b.set(KB[${i}], p);`);
     }
@@ -156,8 +166,8 @@ function compileShape(keys: string[]): ShapeEncoder {
     src.push(`      if (b.length - p < ${fixed}) return NEEDS_ROOM;`);
     src.push('    }');
     src.push("  } else if (typeof v === 'number') p = writeJsonNumber(v, b, p);");
-    src.push('  else if (v === null) { b[p] = 110; b[p + 1] = 117; b[p + 2] = 108; b[p + 3] = 108; p += 4; }');
-    src.push('  else if (v === true) { b[p] = 116; b[p + 1] = 114; b[p + 2] = 117; b[p + 3] = 101; p += 4; }');
+    src.push(`  else if (v === null) { dv.setUint32(p, ${Buffer.from('null').readUInt32BE(0)}); p += 4; }`);
+    src.push(`  else if (v === true) { dv.setUint32(p, ${Buffer.from('true').readUInt32BE(0)}); p += 4; }`);
     src.push('  else if (v === false) { b[p] = 102; b[p + 1] = 97; b[p + 2] = 108; b[p + 3] = 115; b[p + 4] = 101; p += 5; }');
     src.push("  else if (typeof v === 'object') {");
     src.push('    p = writeNested(v, b, p);');
@@ -177,12 +187,12 @@ function compileShape(keys: string[]): ShapeEncoder {
 
 /** Recognises rows of this shape (so they are not re-analysed) and hands them to `encode`. */
 function guardShape(keys: string[], encode: ShapeEncoder): ShapeEncoder {
-  return (row, b, p) => {
+  return (row, b, p, view) => {
     let i = 0;
     for (const k in row) {
       if (k !== keys[i]) return OTHER_SHAPE;
       i++;
     }
-    return i === keys.length ? encode(row, b, p) : OTHER_SHAPE;
+    return i === keys.length ? encode(row, b, p, view) : OTHER_SHAPE;
   };
 }
