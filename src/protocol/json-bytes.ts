@@ -75,16 +75,32 @@ function writeAsciiEscape(c: number, b: Uint8Array, p: number): number {
 export function writeJsonString(s: string, b: Uint8Array, p: number): number {
   b[p++] = 34;
   const n = s.length;
+  // Printable ASCII, the bulk of any export, in the simplest loop (a table lookup per character);
+  // the first other character hands over to the general loop.
   let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || PLAIN_ASCII[c] === 0) break;
+    b[p++] = c;
+  }
+  if (i < n) p = writeStringTail(s, i, b, p);
+  b[p] = 34;
+  return p + 1;
+}
+
+/** 1 for the ASCII characters JSON.stringify writes as they are (0x20–0x7f except '"' and '\\'). */
+const PLAIN_ASCII = new Uint8Array(128);
+for (let c = 0x20; c < 0x80; c++) PLAIN_ASCII[c] = c === 34 || c === 92 ? 0 : 1;
+
+/** writeJsonString from s[i] on, without the closing quote. */
+function writeStringTail(s: string, from: number, b: Uint8Array, p: number): number {
+  const n = s.length;
+  let i = from;
   while (i < n) {
     let c = s.charCodeAt(i);
-    // Printable ASCII, the bulk of any export, in a tight loop.
     while (c >= 0x20 && c < 0x80 && c !== 34 && c !== 92) {
       b[p++] = c;
-      if (++i === n) {
-        b[p] = 34;
-        return p + 1;
-      }
+      if (++i === n) return p;
       c = s.charCodeAt(i);
     }
     i++;
@@ -114,8 +130,7 @@ export function writeJsonString(s: string, b: Uint8Array, p: number): number {
       }
     }
   }
-  b[p] = 34;
-  return p + 1;
+  return p;
 }
 
 /** Writes text known to be ASCII (a number's JSON text from the fallback path). */
