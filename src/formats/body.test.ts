@@ -4,20 +4,13 @@ import { gzipSync } from 'node:zlib';
 import { parseResult, FileFormatError } from './index.js';
 import type { ResultFormat } from './types.js';
 import { TransientError } from '../core/errors.js';
-import { bodyOf, collectRows, type BodyOptions } from './test-bodies.js';
+import { bodyOf, collectRows, type BodyOptions, fileFormatFailure } from './test-bodies.js';
 import { dispositionFileName, formatOfContent } from './body.js';
 
 const parse = (content: string | Buffer, format: ResultFormat, options: BodyOptions = {}) =>
   collectRows(parseResult(bodyOf(content, { fileName: 'job 7 result', ...options }), { format }));
 
-async function failure(p: Promise<unknown>): Promise<FileFormatError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileFormatError);
-  return err as FileFormatError;
-}
+const failure = fileFormatFailure;
 
 describe('result body checks', () => {
   it('accepts matching or generic Content-Type and file names', async () => {

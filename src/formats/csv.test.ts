@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { parseResult, FileFormatError } from './index.js';
-import { bodyOf, collectRows } from './test-bodies.js';
+import { parseResult } from './index.js';
+import { bodyOf, collectRows, fileFormatFailure } from './test-bodies.js';
 import { MAX_OPEN_RECORD_CHARS } from './csv.js';
 
 const csv = (content: string | Buffer, chunkSize = 7, fileName = 'result.csv') =>
@@ -9,14 +9,7 @@ const csv = (content: string | Buffer, chunkSize = 7, fileName = 'result.csv') =
 const tsv = (content: string, chunkSize = 7) =>
   collectRows(parseResult(bodyOf(content, { chunkSize, fileName: 'result.tsv' }), { format: 'tsv' }));
 
-async function failure(p: Promise<unknown>): Promise<FileFormatError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileFormatError);
-  return err as FileFormatError;
-}
+const failure = fileFormatFailure;
 
 describe('CSV parsing', () => {
   it('reads a header row and data rows as strings', async () => {

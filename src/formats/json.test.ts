@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { parseResult, FileFormatError } from './index.js';
+import { parseResult } from './index.js';
 import type { JsonLayout } from './types.js';
-import { bodyOf, collectRows } from './test-bodies.js';
+import { bodyOf, collectRows, fileFormatFailure } from './test-bodies.js';
 import { MAX_VALUE_CHARS } from './json.js';
 
 const json = (content: string | Buffer, jsonLayout: JsonLayout = 'auto', chunkSize = 5) =>
   collectRows(parseResult(bodyOf(content, { chunkSize, fileName: 'result.json' }), { format: 'json', jsonLayout }));
 
-async function failure(p: Promise<unknown>): Promise<FileFormatError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileFormatError);
-  return err as FileFormatError;
-}
+const failure = fileFormatFailure;
 
 /** The shape of Addepar's portfolio query response, as published in its API docs. */
 const portfolioTree = JSON.stringify({

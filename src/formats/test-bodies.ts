@@ -3,6 +3,7 @@
  * boundary handling is exercised. Used by the formats tests and the benchmark.
  */
 import { Readable } from 'node:stream';
+import { FileFormatError } from './errors.js';
 import type { RawRow, ResultBody } from './types.js';
 
 export interface BodyOptions {
@@ -33,4 +34,14 @@ export async function collectRows(batches: AsyncIterable<RawRow[]>): Promise<Raw
   const rows: RawRow[] = [];
   for await (const batch of batches) rows.push(...batch);
   return rows;
+}
+
+/** The FileFormatError a parse rejected with; throws (failing the test) when it resolved or failed otherwise. */
+export async function fileFormatFailure(p: Promise<unknown>): Promise<FileFormatError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof FileFormatError)) throw new Error(`expected a FileFormatError, got ${err === undefined ? 'success' : String(err)}`);
+  return err;
 }

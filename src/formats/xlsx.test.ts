@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { parseResult, FileFormatError } from './index.js';
-import { bodyOf, collectRows } from './test-bodies.js';
+import { parseResult } from './index.js';
+import { bodyOf, collectRows, fileFormatFailure } from './test-bodies.js';
 
 async function workbook(build: (wb: ExcelJS.Workbook) => void): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
@@ -12,14 +12,7 @@ async function workbook(build: (wb: ExcelJS.Workbook) => void): Promise<Buffer> 
 const xlsx = (content: Buffer, sheetName?: string, chunkSize = 512) =>
   collectRows(parseResult(bodyOf(content, { chunkSize, fileName: 'result.xlsx' }), { format: 'xlsx', sheetName }));
 
-async function failure(p: Promise<unknown>): Promise<FileFormatError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileFormatError);
-  return err as FileFormatError;
-}
+const failure = fileFormatFailure;
 
 describe('XLSX parsing', () => {
   it('reads the first sheet: shared strings, numbers, booleans, dates, empty cells, formulas', async () => {
