@@ -9,22 +9,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { JsonSchema } from '../src/core/json-schema.js';
+import { prng as rng } from '../src/sandbox/framework/prng.js';
 
 const GENERATOR_VERSION = 1;
 export const SEED = 20_260_123;
 export const DATA_DIR = join(process.cwd(), 'bench', '.data');
-
-/** mulberry32: small, fast, good enough for test data, and the same everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const COLUMNS = [
   'ID', 'Account', 'Security Name', 'Note', 'As Of', 'Trade Date', 'Updated At', 'Quantity', 'Price',

@@ -12,24 +12,13 @@ import path from 'node:path';
 import { distEntry, spawnCli } from '../helpers/cli.js';
 import { EVENTS_SCHEMA, type FixtureConfig } from '../fixtures/job-source.js';
 import { startJobSim, type JobSim } from '../fixtures/job-sim.js';
+import { prng } from '../../src/sandbox/framework/prng.js';
 
 const KILLS = 22;
 const PARTITIONS = ['p1', 'p2', 'p3'];
 const START = '2024-01-01';
 const END = '2024-06-30'; // 26 Monday-to-Sunday weeks × 3 partitions = 78 slices
 const EXPIRING = ['p2|2024-01-29..2024-02-04', 'p1|2024-03-11..2024-03-17', 'p3|2024-05-20..2024-05-26'];
-
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with the same kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RunOutcome {
   killed: boolean;

@@ -4,21 +4,12 @@
  * a CSV, a JSON and an XLSX export of the same window carry exactly the same rows, and two sandbox
  * runs anchored on the same day serve byte-identical files.
  */
+import { prng } from '../framework/prng.js';
 
 /** A result row in export column order; values as they are written into a JSON export. */
 export type ExportRow = Record<string, string | number | boolean>;
 
-/** Small, fast, seedable PRNG (mulberry32): deterministic data without storing it. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** FNV-1a: turns a seed string (account + day + kind) into a PRNG seed. */
 export function hashString(s: string): number {
