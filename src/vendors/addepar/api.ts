@@ -7,9 +7,9 @@
  */
 import { ConfigError, SystemError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { dispositionFileName } from '../../formats/body.js';
 import { HttpClient } from '../../http/client.js';
 import type { HttpResponse } from '../../http/types.js';
+import { resultBodyOf } from '../../jobs/result-body.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
 import type { ResolvedConfig } from './config.js';
 import { mapAddeparStatus, type AddeparErrorObject, type AddeparJobAttributes } from './status.js';
@@ -166,21 +166,7 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
       await res.discard();
       return { kind: 'expired' };
     }
-    const length = res.headers.get('content-length');
-    const disposition = res.headers.get('content-disposition');
-    const contentType = res.headers.get('content-type');
-    const contentEncoding = res.headers.get('content-encoding');
-    return {
-      kind: 'ready',
-      body: {
-        stream: res.stream(),
-        fileName: `job ${jobId} result ${dispositionFileName(disposition ?? undefined) ?? 'file'}`,
-        ...(contentType ? { contentType } : {}),
-        ...(disposition ? { contentDisposition: disposition } : {}),
-        ...(contentEncoding ? { contentEncoding } : {}),
-      },
-      ...(length !== null && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
-    };
+    return { kind: 'ready', ...resultBodyOf(res, jobId) };
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -6,10 +6,10 @@
  */
 import { ConfigError, SystemError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { dispositionFileName } from '../../formats/body.js';
 import type { ResultBody } from '../../formats/types.js';
 import { HttpClient, HttpError } from '../../http/client.js';
 import type { HttpResponse } from '../../http/types.js';
+import { resultBodyOf } from '../../jobs/result-body.js';
 import type { ImpactSettings } from './config.js';
 import { toJob, type ImpactJob } from './job-record.js';
 
@@ -86,19 +86,7 @@ export class ImpactApi {
       await res.discard();
       return { kind: 'expired' };
     }
-    const disposition = res.headers.get('content-disposition') ?? undefined;
-    const lengthHeader = res.headers.get('content-length');
-    return {
-      kind: 'file',
-      body: {
-        stream: res.stream(),
-        fileName: `job ${jobId} result ${dispositionFileName(disposition) ?? ''}`.trim(),
-        contentType: res.headers.get('content-type') ?? undefined,
-        contentDisposition: disposition,
-        contentEncoding: res.headers.get('content-encoding') ?? undefined,
-      },
-      contentLength: lengthHeader === null ? undefined : Number(lengthHeader),
-    };
+    return { kind: 'file', ...resultBodyOf(res, jobId) };
   }
 
   /** PUT Replay; a 403 (not replayable now) is an answer, not an error. */
