@@ -3,7 +3,8 @@
  * secret masker before anything could echo a value), interrupt handling and log levels.
  */
 import { assertValidConfig, readJsonFile } from '../core/config.js';
-import { TransientError } from '../core/errors.js';
+import { SystemError, TransientError } from '../core/errors.js';
+import { LineWriter } from '../protocol/line-writer.js';
 import type { Logger, LogLevel } from '../core/logger.js';
 import { runRead, type ReadSink, type SelectedStream } from '../core/read-loop.js';
 import { collectSecrets, SecretMasker } from '../core/secrets.js';
@@ -165,4 +166,13 @@ export async function runSyncUntilInterrupted(run: SyncRun): Promise<void> {
       exitSoonIfStuck(interrupts.exitCode() ?? 1);
     }
   }
+}
+
+/** stdout as a protocol line writer; a consumer that goes away (EPIPE) aborts `gone`: nobody would receive the records. */
+export function stdoutLines(): { lines: LineWriter; gone: AbortController } {
+  const gone = new AbortController();
+  const lines = new LineWriter(process.stdout, {
+    onBroken: (err) => gone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
+  });
+  return { lines, gone };
 }

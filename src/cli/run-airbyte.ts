@@ -15,8 +15,7 @@ import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-cat
 import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
-import { LineWriter } from '../protocol/line-writer.js';
-import { runSyncUntilInterrupted, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
+import { runSyncUntilInterrupted, stdoutLines, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
 
 interface ConfigOptions {
   config: string;
@@ -29,11 +28,7 @@ interface ReadOptions extends ConfigOptions {
 }
 
 export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<void> {
-  // A consumer that goes away (EPIPE) ends the sync: nobody would receive the records.
-  const stdoutGone = new AbortController();
-  const lines = new LineWriter(process.stdout, {
-    onBroken: (err) => stdoutGone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
-  });
+  const { lines, gone: stdoutGone } = stdoutLines();
   const writer = new AirbyteWriter(lines);
   let logger: Logger = writer.logger(logLevelFrom(undefined));
   const restoreConsole = guardConsole({

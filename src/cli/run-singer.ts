@@ -7,16 +7,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { checkpointIntervalOf } from '../core/common-spec.js';
 import { readJsonFile } from '../core/config.js';
-import { ConfigError, SystemError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import type { Source } from '../core/source.js';
 import { emptyState, parseStateInput } from '../core/state.js';
 import { guardConsole } from '../protocol/console-guard.js';
-import { LineWriter } from '../protocol/line-writer.js';
 import { describeFailure } from '../protocol/failure.js';
 import { selectAll, selectSingerStreams, singerCatalog } from '../protocol/singer-catalog.js';
 import { SingerSink, SingerWriter } from '../protocol/singer-writer.js';
 import { StderrLog } from '../protocol/stderr-logger.js';
-import { runSyncUntilInterrupted, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
+import { runSyncUntilInterrupted, stdoutLines, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
 import { aboutInfo, renderAbout, type AboutFormat } from './singer-about.js';
 import { mergeConfigInputs } from './singer-config.js';
 
@@ -36,10 +35,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
   const log = new StderrLog(process.stderr, logLevelFrom(undefined));
   const logger = log.logger();
   const restoreConsole = guardConsole(logger);
-  const stdoutGone = new AbortController();
-  const lines = new LineWriter(process.stdout, {
-    onBroken: (err) => stdoutGone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
-  });
+  const { lines, gone: stdoutGone } = stdoutLines();
   const writer = new SingerWriter(lines);
   let activeSync: InterruptHandle | undefined;
   const stopCrashReports = reportCrashes(async (err) => {

@@ -8,10 +8,10 @@ import type { Logger, LogLevel } from '../core/logger.js';
 import type { Row, StreamState } from '../core/source.js';
 import { noSecrets, type SecretMasker } from '../core/secrets.js';
 import type { StreamStatus } from '../core/read-loop.js';
-import type { LineEncoder, LineWriter } from './line-writer.js';
+import type { LineWriter } from './line-writer.js';
 import { describeFailure } from './failure.js';
 import { maskDeep } from './mask.js';
-import { createRowEncoder, NEEDS_ROOM } from './row-encoder.js';
+import { RecordLineEncoder } from './record-line.js';
 
 export type AirbyteLogLevel = 'FATAL' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
 
@@ -43,25 +43,11 @@ export class AirbyteWriter {
    * (the bytes of JSON.stringify, without building a string per record).
    */
   records(stream: string, rows: Row[], emittedAt = Date.now()): Promise<void> | undefined {
-    this.recordPrefix = Buffer.from(
-      `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`,
-      'utf8',
-    );
-    return this.lines.writeEach(rows, this.encodeRecord);
+    const encode = this.recordLines.forBatch(`{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`);
+    return this.lines.writeEach(rows, encode);
   }
 
-  private readonly rowEncoder = createRowEncoder();
-  private recordPrefix = Buffer.alloc(0);
-  private readonly encodeRecord: LineEncoder<Row> = (row, b, p) => {
-    const prefix = this.recordPrefix;
-    if (b.length - p < prefix.length) return NEEDS_ROOM;
-    b.set(prefix, p);
-    const end = this.rowEncoder.encode(row, b, p + prefix.length);
-    if (end < 0 || b.length - end < 2) return NEEDS_ROOM;
-    b[end] = 125; // }}
-    b[end + 1] = 125;
-    return end + 2;
-  };
+  private readonly recordLines = new RecordLineEncoder(2);
 
   log(level: AirbyteLogLevel, message: string, stackTrace?: string): Promise<void> | undefined {
     const log: Record<string, unknown> = { level, message };

@@ -7,10 +7,10 @@ import type { ReadSink, StreamStatus } from '../core/read-loop.js';
 import { noSecrets, type SecretMasker } from '../core/secrets.js';
 import type { Row, Stream, StreamState } from '../core/source.js';
 import type { Logger } from '../core/logger.js';
-import type { LineEncoder, LineWriter } from './line-writer.js';
+import type { LineWriter } from './line-writer.js';
 import { describeFailure } from './failure.js';
 import { maskDeep } from './mask.js';
-import { createRowEncoder, NEEDS_ROOM } from './row-encoder.js';
+import { RecordLineEncoder } from './record-line.js';
 import { keyProperties, projectSchema, replicationKey, type SingerSelection } from './singer-catalog.js';
 import type { StderrLog } from './stderr-logger.js';
 
@@ -42,25 +42,13 @@ export class SingerWriter {
 
   /** RECORD messages for one batch; data written as bytes like AirbyteWriter.records. */
   records(stream: string, rows: Row[], properties: string[] | undefined): Promise<void> | undefined {
-    const timeExtracted = new Date().toISOString();
-    this.recordPrefix = Buffer.from(
-      `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${timeExtracted}","record":`,
-      'utf8',
+    const encode = this.recordLines.forBatch(
+      `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${new Date().toISOString()}","record":`,
     );
-    return this.lines.writeEach(properties === undefined ? rows : rows.map((row) => pick(row, properties)), this.encodeRecord);
+    return this.lines.writeEach(properties === undefined ? rows : rows.map((row) => pick(row, properties)), encode);
   }
 
-  private readonly rowEncoder = createRowEncoder();
-  private recordPrefix = Buffer.alloc(0);
-  private readonly encodeRecord: LineEncoder<Row> = (row, b, p) => {
-    const prefix = this.recordPrefix;
-    if (b.length - p < prefix.length) return NEEDS_ROOM;
-    b.set(prefix, p);
-    const end = this.rowEncoder.encode(row, b, p + prefix.length);
-    if (end < 0 || b.length - end < 1) return NEEDS_ROOM;
-    b[end] = 125; // }
-    return end + 1;
-  };
+  private readonly recordLines = new RecordLineEncoder(1);
 
   state(value: Record<string, unknown>): Promise<void> | undefined {
     // Flushed at once, not left in the line buffer: a job engine writes a launched job's id to
