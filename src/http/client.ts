@@ -1,8 +1,10 @@
 /**
  * jobtap's HTTP client on Node's built-in fetch (undici). It owns what every vendor call needs:
- * retries with backoff for 429/5xx/timeouts/resets (honouring Retry-After), a header timeout,
- * redirects followed by hand so credentials never reach another origin, and streamed bodies
- * whose length is checked so a truncated download is an error rather than a short file.
+ * a shared request budget every call to the vendor's host waits for (so the vendor's rate limits
+ * are kept, not discovered), 429s waited out as long as the vendor asks (counted apart from
+ * failures), retries with backoff for 5xx/timeouts/resets, a header timeout, redirects followed
+ * by hand so credentials never reach another origin, and streamed bodies whose length is checked
+ * so a truncated download is an error rather than a short file.
  */
 import type { Readable } from 'node:stream';
 import { messageOf, SystemError, TransientError } from '../core/errors.js';
@@ -10,6 +12,8 @@ import type { Logger } from '../core/logger.js';
 import { abortReason, defaultRetryPolicy, parseRetryAfterMs, retryDelayMs, sleep } from './backoff.js';
 import { checkedReadable, checkedText, declaredLength, type BodyReadOptions } from './body.js';
 import { describeNetworkError, HttpError, isRetryableNetworkError, isRetryableStatus } from './errors.js';
+import { rateLimitHint } from './rate-limit-headers.js';
+import { RequestBudget, type RequestTicket } from './request-budget.js';
 import { maskSecrets, maskUrl } from './redact.js';
 import type { HttpClientOptions, HttpRequest, HttpResponse, RetryPolicy } from './types.js';
 
@@ -19,6 +23,9 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 10;
 const BODY_EXCERPT_CHARS = 300;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** 429s in a row for one request before it is given up (each one waited out as the vendor asked). */
+const MAX_RATE_LIMIT_WAITS = 10;
+const DEFAULT_CATEGORY = 'default';
 /** Never forwarded to another origin, whoever set them. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
@@ -39,12 +46,15 @@ export class HttpClient {
   private readonly logger: Logger;
   private readonly secrets: string[];
   private readonly defaultHeaders: Record<string, string>;
+  /** Shared by every request to the base origin (redirect targets on other hosts do not count). */
+  readonly budget: RequestBudget;
 
   constructor(options: HttpClientOptions) {
     this.base = new URL(options.baseUrl);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = options.logger;
+    this.budget = options.budget ?? RequestBudget.unlimited(this.base.host, options.logger);
     this.defaultHeaders = { ...options.headers };
     // Configured header values (API keys, bearer tokens) are secrets too.
     this.secrets = [...(options.secrets ?? []), ...Object.values(this.defaultHeaders)].filter((s) => s.length > 0);
@@ -64,11 +74,22 @@ export class HttpClient {
       sameOrigin: url.origin === this.base.origin,
     };
     const follow = req.followRedirects ?? true;
+    const category = req.category ?? DEFAULT_CATEGORY;
     let retry = firstRetry;
+    let rateLimitWaits = 0;
     let redirects = 0;
     for (;;) {
       throwIfAborted(req.signal);
-      const attempt = await this.attempt(hop, req);
+      // Only calls to the vendor's own host count against its limits (not a signed file URL).
+      const ticket: RequestTicket | undefined = hop.sameOrigin
+        ? await this.budget.acquire(category, req.signal, req.budgetMaxWaitMs === undefined ? {} : { maxWaitMs: req.budgetMaxWaitMs })
+        : undefined;
+      let attempt: Awaited<ReturnType<HttpClient['attempt']>>;
+      try {
+        attempt = await this.attempt(hop, req);
+      } finally {
+        ticket?.done();
+      }
       if (attempt.kind === 'network') {
         if (retry >= this.policy.maxRetries || !attempt.retryable) {
           throw new TransientError(`${hop.method} ${this.mask(hop.url)} failed after ${retry + 1} attempt(s): ${attempt.description}`, {
@@ -84,6 +105,22 @@ export class HttpClient {
 
       const { response, controller, release } = attempt;
       const status = response.status;
+      if (status === 429 && !(req.acceptStatuses ?? []).includes(429)) {
+        // A rate limit is not a failure: wait as long as the vendor asks (the budget pauses every
+        // request of the sync meanwhile), without using up the retries meant for real faults.
+        await discardBody(response);
+        release();
+        if (rateLimitWaits >= MAX_RATE_LIMIT_WAITS) {
+          throw new HttpError({ status, method: hop.method, url: this.mask(hop.url), bodyExcerpt: `still rate limited after ${rateLimitWaits} waits` });
+        }
+        this.budget.rateLimited(rateLimitHint(response.headers), category, rateLimitWaits);
+        rateLimitWaits++;
+        continue;
+      }
+      if (hop.sameOrigin) {
+        const hint = rateLimitHint(response.headers);
+        if (hint?.remaining === 0) this.budget.exhaustedUntilReset(hint);
+      }
       if (follow && REDIRECT_STATUSES.has(status)) {
         const location = response.headers.get('location');
         await discardBody(response);

@@ -5,9 +5,10 @@
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
+import type { RequestBudget } from './request-budget.js';
 
 export interface RetryPolicy {
-  /** Retries after the first attempt, for 429, 5xx, timeouts and connection resets. */
+  /** Retries after the first attempt, for 5xx, timeouts and connection resets (429s are waited out apart). */
   maxRetries: number;
   /** First backoff delay; doubles each retry, with full jitter, up to maxDelayMs. */
   baseDelayMs: number;
@@ -25,6 +26,8 @@ export interface HttpClientOptions {
   logger: Logger;
   /** Secrets to mask if they would appear in an error or log line (e.g. URL credentials). */
   secrets?: string[];
+  /** The vendor account's request budget; every request to the base origin waits for it. Default: unlimited. */
+  budget?: RequestBudget;
 }
 
 export interface HttpRequest {
@@ -43,6 +46,10 @@ export interface HttpRequest {
   /** Follow 301/302/303/307/308 by hand; auth headers are dropped when the host changes. Default true. */
   followRedirects?: boolean;
   signal?: AbortSignal;
+  /** Which of the budget's limits count this request besides the general ones, e.g. "report_export". */
+  category?: string;
+  /** Longest wait for room in the budget (vendor clock); e.g. 0 for a best-effort cancel. */
+  budgetMaxWaitMs?: number;
 }
 
 export interface HttpResponse {

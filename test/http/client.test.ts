@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { HttpClient, HttpError } from '../../src/http/client.js';
 import { TransientError } from '../../src/core/errors.js';
+import { RequestBudget, RequestBudgetExhausted } from '../../src/http/request-budget.js';
 import type { Logger } from '../../src/core/logger.js';
 import { sendJson, startSimServer, type SimRoute, type SimServer } from '../../src/sandbox/framework/server.js';
 import { createFaultInjector, type FaultRule } from '../../src/sandbox/framework/faults.js';
@@ -70,17 +71,26 @@ function gaps(server: SimServer, path: string): number[] {
 }
 
 describe('HttpClient retries', () => {
-  it('honours Retry-After in seconds on repeated 429s and then returns the body', async () => {
-    const { server, hits } = await sim([{ id: '429', path: /^\/data$/, times: 2, action: { kind: 'status', status: 429, retryAfterSeconds: 1 } }]);
+  it('waits out repeated 429s as long as Retry-After says, without using up the failure retries', async () => {
+    const { server, hits } = await sim([{ id: '429', path: /^\/data$/, times: 3, action: { kind: 'status', status: 429, retryAfterSeconds: 1 } }]);
     const logger = captureLogger();
-    const res = await client(server, logger).request({ method: 'GET', url: '/data' });
+    const res = await client(server, logger, { retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 5_000 } }).request({ method: 'GET', url: '/data' });
     expect(await readAll(res.stream())).toBe(BODY);
-    expect(hits('429')).toBe(2);
+    expect(hits('429')).toBe(3);
     for (const gap of gaps(server, '/data')) expect(gap).toBeGreaterThanOrEqual(950);
     const warns = logger.lines.filter((l) => l.startsWith('warn'));
-    expect(warns).toHaveLength(2);
-    expect(warns[0]).toMatch(/HTTP 429 .*retry 1\/4 in 1000 ms/);
+    expect(warns).toHaveLength(3);
+    expect(warns[0]).toMatch(/rate limit \(HTTP 429, Retry-After: 1 s\): waiting 1(\.0)? s/);
     expect(logger.lines.join('\n')).not.toContain('super-secret');
+  });
+
+  it("reads Addepar's X-RateLimit-Retry-After header", async () => {
+    const { server } = await sim([{ id: '429', path: /^\/json$/, times: 1, action: { kind: 'status', status: 429, headers: { 'x-ratelimit-retry-after': '1' } } }]);
+    const logger = captureLogger();
+    const res = await client(server, logger).request({ method: 'GET', url: '/json' });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(gaps(server, '/json')[0]).toBeGreaterThanOrEqual(950);
+    expect(logger.lines.join('\n')).toContain('X-RateLimit-Retry-After: 1 s');
   });
 
   it('honours Retry-After as an HTTP-date', async () => {
@@ -91,13 +101,44 @@ describe('HttpClient retries', () => {
     expect(gaps(server, '/json')[0]).toBeGreaterThanOrEqual(950);
   });
 
-  it('caps a huge Retry-After at maxDelayMs', async () => {
+  it('gives up at once, as a transient error, when the vendor asks for a longer wait than the budget allows', async () => {
     const { server } = await sim([{ id: '429', path: /^\/json$/, times: 1, action: { kind: 'status', status: 429, retryAfterSeconds: 3600 } }]);
     const started = Date.now();
-    const res = await client(server, captureLogger(), { retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 200 } }).request({ method: 'GET', url: '/json' });
-    expect(res.status).toBe(200);
-    await res.discard();
+    const err = await client(server, captureLogger()).request({ method: 'GET', url: '/json' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestBudgetExhausted);
+    expect((err as TransientError).failureType).toBe('transient_error');
+    expect((err as Error).message).toMatch(/asks to wait 1 h before the next request.*longer than the 20 min jobtap waits.*next sync continues/);
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('pauses every request of the budget after a 429, not only the one that got it', async () => {
+    const { server } = await sim([{ id: '429', path: /^\/json$/, times: 1, action: { kind: 'status', status: 429, retryAfterSeconds: 1 } }]);
+    const http = client(server);
+    const first = http.request({ method: 'GET', url: '/json' });
+    await new Promise((r) => setTimeout(r, 150));
+    const second = http.request({ method: 'GET', url: '/data' });
+    await Promise.all([(await first).discard(), (await second).discard()]);
+    const limitedAt = server.requests[0]!.at;
+    const dataAt = server.requests.find((r) => r.path === '/data')!.at;
+    expect(dataAt - limitedAt).toBeGreaterThanOrEqual(950);
+    expect(http.budget.stats().rateLimited).toBe(1);
+  });
+
+  it('keeps concurrent requests inside a sliding window limit: never more than N in any window', async () => {
+    const { server } = await sim();
+    const budget = new RequestBudget({ vendor: 'Test', limits: [{ noun: 'requests', requests: 5, windowMs: 400 }], logger: captureLogger() });
+    const http = client(server, captureLogger(), { budget });
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const res = await http.request({ method: 'GET', url: '/json' });
+        await res.discard();
+      }),
+    );
+    const at = server.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(12);
+    for (let i = 5; i < at.length; i++) expect(at[i]! - at[i - 5]!).toBeGreaterThanOrEqual(400);
+    expect(budget.stats()).toMatchObject({ requests: 12, rateLimited: 0 });
+    expect(budget.stats().budgetWaits).toBeGreaterThanOrEqual(7);
   });
 
   it('rides out a 500/502/503 burst', async () => {
