@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAddeparSandbox, type AddeparSandbox } from '../src/sandbox/addepar/index.js';
 import { startImpactSandbox, type ImpactSandbox } from '../src/sandbox/impact/index.js';
-import { addeparExampleConfig, impactExampleConfig } from '../src/sandbox/example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, DEMO_CLOCK_SPEED, impactExampleConfig } from '../src/sandbox/example-configs.js';
 import { distEntry, repoRoot, runCli } from './helpers/cli.js';
 import { assertValidAirbyteMessages, assertValidSingerMessages } from './helpers/protocol.js';
 
@@ -18,11 +18,14 @@ describe('catalog/', () => {
   let impact: ImpactSandbox;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'jobtap-catalog-'));
-    addepar = await startAddeparSandbox();
-    impact = await startImpactSandbox();
+    // As the demo runs them: the vendors' rate limits, on a clock 100× real time.
+    addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION, clockSpeed: DEMO_CLOCK_SPEED });
+    impact = await startImpactSandbox({ clockSpeed: DEMO_CLOCK_SPEED });
   });
   afterAll(async () => {
     await Promise.all([addepar.close(), impact.close()]);
+    // Both syncs kept inside the vendors' limits.
+    expect([addepar.stats().served429, impact.stats().served429]).toEqual([0, 0]);
     rmSync(dir, { recursive: true, force: true });
   });
   const config = (name: string, content: unknown) => {

@@ -15,12 +15,16 @@ describe('jobtap-sandbox', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves both APIs on 127.0.0.1 with configs the connectors check successfully, and stops on SIGTERM', async () => {
-    const child = spawnCli(distEntry('src/sandbox/cli'), ['--configs', dir]);
+    const child = spawnCli(distEntry('src/sandbox/cli'), ['--configs', dir, '--clock-speed', '60', '--rate-limit', 'addepar.requests_per_window=100']);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     while (!out.includes('ready')) await once(child.stdout, 'data');
     expect(out).toMatch(/Addepar API:\s+http:\/\/127\.0\.0\.1:\d+\/api/);
     expect(out).toMatch(/impact\.com API:\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/rate limits:\s+Addepar 100 per 900 s and 1000 per day; impact\.com 1000 per hour, 100 ReportExport calls per day \(sandbox clock ×60\)/);
+    // The configs carry the sandbox's limits and clock, so the connectors' budgets match it.
+    expect(JSON.parse(readFileSync(path.join(dir, 'addepar.json'), 'utf8')).rate_limit).toEqual({ requests_per_window: 100, window_seconds: 900, requests_per_day: 1000, clock_speed: 60 });
+    expect(JSON.parse(readFileSync(path.join(dir, 'impact.json'), 'utf8')).rate_limit).toEqual({ requests_per_hour: 1000, report_exports_per_day: 100, clock_speed: 60 });
 
     for (const vendor of ['addepar', 'impact']) {
       const config = path.join(dir, `${vendor}.json`);

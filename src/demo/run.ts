@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAddeparSandbox, type AddeparSandbox } from '../sandbox/addepar/index.js';
 import { startImpactSandbox, type ImpactSandbox } from '../sandbox/impact/index.js';
-import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, endOfPreviousMonth, impactExampleConfig } from '../sandbox/example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, DEMO_CLOCK_SPEED, addeparExampleConfig, endOfPreviousMonth, impactExampleConfig } from '../sandbox/example-configs.js';
 import { configuredCatalog } from './catalogs.js';
 import { runConnector, runConnectorForMessages, type StreamStats } from './connector-run.js';
 
@@ -97,9 +97,12 @@ async function main(): Promise<void> {
   let addepar: AddeparSandbox | undefined;
   let impact: ImpactSandbox | undefined;
   try {
-    addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION });
-    impact = await startImpactSandbox();
+    addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION, clockSpeed: DEMO_CLOCK_SPEED });
+    impact = await startImpactSandbox({ clockSpeed: DEMO_CLOCK_SPEED });
     console.log(`sandboxes: Addepar ${addepar.url}  impact.com ${impact.url}  (127.0.0.1 only)`);
+    console.log(
+      `rate limits as the vendors publish them, on a sandbox clock ×${DEMO_CLOCK_SPEED}: Addepar's 50 requests per 15 min window passes in ${(900 / DEMO_CLOCK_SPEED).toFixed(0)} s`,
+    );
     const summaries: RunSummary[] = [];
     const sbAddepar = addepar;
     const sbImpact = impact;

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startAddeparSandbox } from '../sandbox/addepar/index.js';
 import { startImpactSandbox } from '../sandbox/impact/index.js';
-import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, impactExampleConfig } from '../sandbox/example-configs.js';
+import { ADDEPAR_SANDBOX_PROGRESSION, DEMO_CLOCK_SPEED, addeparExampleConfig, impactExampleConfig } from '../sandbox/example-configs.js';
 import { configuredCatalog, selectAllSinger } from './catalogs.js';
 import { runConnectorForMessages } from './connector-run.js';
 
@@ -36,8 +36,8 @@ async function singerDiscover(entry: string, config: string): Promise<{ streams:
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const tmp = mkdtempSync(path.join(tmpdir(), 'jobtap-catalogs-'));
-  const addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION });
-  const impact = await startImpactSandbox();
+  const addepar = await startAddeparSandbox({ progression: ADDEPAR_SANDBOX_PROGRESSION, clockSpeed: DEMO_CLOCK_SPEED });
+  const impact = await startImpactSandbox({ clockSpeed: DEMO_CLOCK_SPEED });
   let drift = false;
   try {
     const today = new Date();

@@ -20,6 +20,7 @@ function details(schema: JsonSchema): string {
   if (schema.description) parts.push(schema.description);
   if (schema.enum) parts.push(`One of: ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}.`);
   if (schema.minimum !== undefined) parts.push(`Minimum ${schema.minimum}.`);
+  if (schema.exclusiveMinimum !== undefined) parts.push(`More than ${schema.exclusiveMinimum}.`);
   if (schema.maximum !== undefined) parts.push(`Maximum ${schema.maximum}.`);
   return cell(parts.join(' '));
 }
@@ -36,6 +37,9 @@ function table(schema: JsonSchema, prefix: string): string[] {
     const item = prop.type === 'array' ? prop.items : undefined;
     if (item?.properties) {
       nested.push('', `Each item of \`${prefix}${name}\`:`, '', ...table(item, `${prefix}${name}[].`));
+    }
+    if (prop.type === 'object' && prop.properties) {
+      nested.push('', `Settings of \`${prefix}${name}\`:`, '', ...table(prop, `${prefix}${name}.`));
     }
   }
   return [...rows, ...nested];

@@ -204,6 +204,25 @@ export class RequestBudget {
   }
 
   /**
+   * Real ms a round of status polls should leave after the previous one, so that polls take a
+   * small share of the budget and launches and downloads get the rest. Nothing while every limit
+   * counting ordinary requests is less than half used; then `roundSize` (the jobs one round
+   * observes, 2 to 8) request intervals of the tightest such limit: the more jobs a round sees,
+   * the more completions it finds when it comes later, for the same one request.
+   */
+  pollPaceMs(roundSize: number): number {
+    const now = this.now();
+    let pace = 0;
+    for (const limit of this.limits) {
+      if (!counts(limit, 'default')) continue;
+      if (this.usedIn(limit, now) < limit.requests / 2) continue;
+      const perRequest = this.windowRealMs(limit) / limit.requests;
+      pace = Math.max(pace, perRequest * Math.min(8, Math.max(2, roundSize)));
+    }
+    return pace;
+  }
+
+  /**
    * Requests still available under the daily quotas that count `category`, from now until the
    * end of a wait we would accept: what a sync may still plan to spend. Infinity without quotas.
    */

@@ -12,14 +12,18 @@
  */
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { ConfigError, ConnectorError, SystemError, TransientError, messageOf } from '../core/errors.js';
+import { RequestBudgetExhausted } from '../http/request-budget.js';
 import type { Logger } from '../core/logger.js';
 import type { ReadRequest, Row, Stream, StreamEvent, StreamInfo } from '../core/source.js';
 import { parseResult } from '../formats/index.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
+import { JobObserver } from './job-observer.js';
 import { PollBackoff } from './poll-backoff.js';
+import { nextPollDelayMs } from './poll-cadence.js';
 import { JobProgress } from './progress.js';
+import { spoolBody } from './spool.js';
 import { cloneState, readJobStreamState } from './state.js';
-import type { InflightJob, JobAdapter, JobSlice, JobState, JobStatus, JobStreamState } from './types.js';
+import type { InflightJob, JobAdapter, JobSlice, JobState, JobStatus, JobStreamState, LaunchBudget } from './types.js';
 
 export interface JobEngineSettings {
   /** Jobs launched ahead and running at once (≥1). */
@@ -36,6 +40,18 @@ export interface JobEngineSettings {
   downloadRetries: number;
   /** Results older than this (from launchedAt) are treated as expired → relaunch. */
   resultRetentionMs?: number;
+  /**
+   * Download each result completely to a temporary file before parsing it, so the download does
+   * not wait on the destination (vendors that cancel long requests). XLSX is spooled by its reader.
+   */
+  spoolDownloads?: boolean;
+  /** A daily request quota: no job is launched that the rest of the day's requests cannot finish. */
+  launchBudget?: LaunchBudget;
+  /**
+   * Real ms a poll round must wait after the previous one, given how many jobs are in flight
+   * (a round may observe them all). 0 when the request budget has room. Default: no pacing.
+   */
+  pollPaceMs?: (inflight: number) => number;
 }
 
 export interface RecordContext {
@@ -100,6 +116,22 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     const runs = planRuns(slices, previous, logger);
     const launchedHere = new Set<string>();
     const snapshot = (): StreamEvent => ({ type: 'state', state: cloneState(current) });
+    const inflightIds = (): string[] => Object.values(current.inflight).map((j) => j.jobId);
+    const observer = new JobObserver(options.adapter, inflightIds, () => settings.pollPaceMs?.(inflightIds().length) ?? 0);
+    let completedHere = 0;
+    /** Set when the daily quota cannot carry another job: nothing more is launched this sync. */
+    let quotaStop: string | undefined;
+    const progressNote = (): string => `stream ${options.info.name}: ${completedHere} of ${runs.length} jobs done this sync`;
+    const launchAllowed = (): boolean => {
+      const gate = settings.launchBudget;
+      if (gate === undefined || quotaStop !== undefined) return quotaStop === undefined;
+      const needed = Object.keys(current.inflight).length * gate.requestsPerInflightJob + gate.requestsPerJob;
+      const left = gate.available();
+      if (left >= needed) return true;
+      quotaStop = `${gate.describe()} is used up: ${left} request(s) left today, and another job needs about ${gate.requestsPerJob} besides those of the jobs in flight`;
+      logger.warn(`${options.info.name}: ${quotaStop}; launching no more jobs this sync, finishing the ${Object.keys(current.inflight).length} in flight`);
+      return false;
+    };
 
     /**
      * Launches the slice's job and records it in `inflight`; the caller yields the state next.
@@ -170,18 +202,26 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
             run.firstStartedAt ??= Date.now();
             logger.info(`${options.info.name}: reading existing job ${run.slice.adoptJobId} for slice ${run.slice.key}`);
           } else {
+            if (!launchAllowed()) break;
             run.attempts++;
             yield* launch(run, '');
           }
           yield snapshot();
         }
-        yield* runSlice(runs[head]!, request, launch, snapshot);
+        if (current.inflight[runs[head]!.slice.key] === undefined && quotaStop !== undefined) {
+          throw new TransientError(`${quotaStop}. ${progressNote()}; the next sync continues from here.`);
+        }
+        yield* runSlice(runs[head]!, request, launch, snapshot, observer);
         const { slice } = runs[head]!;
         current.partitions[slice.partition] = { cursor: slice.cursor };
+        observer.forget(current.inflight[slice.key]!.jobId);
         delete current.inflight[slice.key];
+        completedHere++;
         yield snapshot();
       }
-    } catch (err) {
+    } catch (caught) {
+      // A request the day's budget could not carry: say how far this stream got.
+      const err = caught instanceof RequestBudgetExhausted && !signal.aborted ? new TransientError(`${caught.message} (${progressNote()}.)`, { cause: caught }) : caught;
       if (signal.aborted) {
         // Jobs this run launched and did not finish would otherwise keep the vendor busy; jobs
         // adopted from state are left alone (another attempt may still want them).
@@ -237,6 +277,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     request: ReadRequest,
     launch: (run: SliceRun<P>, why: string) => AsyncGenerator<StreamEvent>,
     snapshot: () => StreamEvent,
+    observer: JobObserver<P>,
   ): AsyncGenerator<StreamEvent> {
     const { logger, signal } = request;
     const { slice } = run;
@@ -261,6 +302,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       }
       // Capacity refusals ("try again later") do not use up the attempts meant for real failures.
       if (countsAttempt) run.attempts++;
+      observer.forget(old.jobId);
       yield* launch(run, ` (relaunch: job ${old.jobId} ${reason})`);
       poll.reset();
       downloadFailures = 0;
@@ -282,8 +324,11 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       yield snapshot();
     }
 
+    const pollDelay = (status: JobStatus): number =>
+      nextPollDelayMs(poll, settings, status, Date.now() - Date.parse(job().launchedAt), observer.waitBeforeNextRoundMs());
+
     for (;;) {
-      const status = await options.adapter.status(job().jobId, signal);
+      const status = await observer.statusOf(job().jobId, signal);
       checkStatus(status, job().jobId);
       progress.status(status);
       let relaunchReason: string | undefined;
@@ -292,7 +337,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         case 'pending':
         case 'running': {
           if (!timedOut()) {
-            await sleepFor(poll.nextDelayMs(), signal);
+            await sleepFor(pollDelay(status), signal);
             continue;
           }
           relaunchReason = await cancelForTimeout(status.vendorStatus);
@@ -339,7 +384,9 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
             break;
           }
           try {
-            yield* emitResult(outcome.body, run, progress);
+            // XLSX bodies are spooled by their reader; everything else here when the vendor asks for it.
+            const body = settings.spoolDownloads === true && slice.parse.format !== 'xlsx' ? await spoolBody(outcome.body) : outcome.body;
+            yield* emitResult(body, run, progress);
             progress.done();
             return;
           } catch (err) {

@@ -35,6 +35,12 @@ export interface JobAdapter<Params> {
   /** Creates a job for the slice's parameters and returns its id. */
   launch(params: Params, signal: AbortSignal): Promise<{ jobId: string }>;
   status(jobId: string, signal: AbortSignal): Promise<JobStatus>;
+  /**
+   * Statuses of several jobs in as few requests as the API allows (e.g. one page of a job list
+   * observing many jobs). The adapter decides whether that is cheaper than polling each job; it
+   * returns the statuses it observed, and the engine polls any job missing from the map itself.
+   */
+  statuses?(jobIds: string[], signal: AbortSignal): Promise<Map<string, JobStatus>>;
   download(jobId: string, signal: AbortSignal): Promise<DownloadOutcome>;
   /** Cancels a job where the API can; best effort. */
   cancel?(jobId: string): Promise<void>;
@@ -46,6 +52,22 @@ export interface JobAdapter<Params> {
    * When absent, that crash window can cause one duplicate launch.
    */
   findLaunched?(params: Params, since: string, signal: AbortSignal): Promise<{ jobId: string; launchedAt?: string } | undefined>;
+}
+
+/**
+ * A daily request quota as the engine sees it when deciding whether to launch another job: a job
+ * launched but never downloaded wastes requests and leaves work behind, so a sync stops launching
+ * when what is left cannot carry the jobs in flight and one more through to their downloads.
+ */
+export interface LaunchBudget {
+  /** Requests still available today for the kind of request a launch spends. */
+  available(): number;
+  /** Requests one new job needs on average from launch to download (launch, share of polls, download). */
+  requestsPerJob: number;
+  /** Requests a job already in flight still needs (its download and share of polls). */
+  requestsPerInflightJob: number;
+  /** e.g. "Addepar's daily request limit (1,000 per 24 h)". */
+  describe(): string;
 }
 
 /** One unit of work: one job to run, download and parse. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startAddeparSandbox } from './addepar/index.js';
 import { startImpactSandbox } from './impact/index.js';
+import { applyRateLimitOption, RATE_LIMIT_SETTING_NAMES, type SandboxLimitSettings } from './cli-options.js';
 import { ADDEPAR_SANDBOX_PROGRESSION, addeparExampleConfig, impactExampleConfig } from './example-configs.js';
 
 function port(value: string): number {
@@ -17,15 +18,43 @@ function port(value: string): number {
   return n;
 }
 
+function speed(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 60 (an hour of sandbox time per real minute)');
+  return n;
+}
+
+function rateLimit(value: string, previous: SandboxLimitSettings): SandboxLimitSettings {
+  try {
+    return applyRateLimitOption(value, previous);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 const program = new Command('jobtap-sandbox')
   .description('Serve local, deterministic simulators of the Addepar Jobs API and the impact.com Partner Jobs API.')
   .option('--host <host>', 'interface to listen on; anything but loopback exposes the sandbox to your network', '127.0.0.1')
   .option('--addepar-port <port>', 'Addepar API port (0 = any free port)', port, 0)
   .option('--impact-port <port>', 'impact.com API port (0 = any free port)', port, 0)
   .option('--configs <dir>', 'where to write example connector configs', 'sandbox-configs')
-  .action(async (opts: { host: string; addeparPort: number; impactPort: number; configs: string }) => {
-    const addepar = await startAddeparSandbox({ host: opts.host, port: opts.addeparPort, progression: ADDEPAR_SANDBOX_PROGRESSION });
-    const impact = await startImpactSandbox({ host: opts.host, port: opts.impactPort });
+  .option('--clock-speed <n>', 'run the sandbox clock n times faster than real time (rate-limit windows, job run times); the configs written say so', speed, 1)
+  .option(
+    '--rate-limit <settings>',
+    `the vendors' published rate limits are on by default; "off", or setting=value,… with settings ${RATE_LIMIT_SETTING_NAMES.join(', ')} (seconds are sandbox seconds); repeatable`,
+    rateLimit,
+    { addepar: {}, impact: {} } as SandboxLimitSettings,
+  )
+  .action(async (opts: { host: string; addeparPort: number; impactPort: number; configs: string; clockSpeed: number; rateLimit: SandboxLimitSettings }) => {
+    const addepar = await startAddeparSandbox({
+      host: opts.host,
+      port: opts.addeparPort,
+      progression: ADDEPAR_SANDBOX_PROGRESSION,
+      clockSpeed: opts.clockSpeed,
+      rateLimits: opts.rateLimit.addepar,
+      ...(opts.rateLimit.addeparMaxRequestMs === undefined ? {} : { maxRequestMs: opts.rateLimit.addeparMaxRequestMs }),
+    });
+    const impact = await startImpactSandbox({ host: opts.host, port: opts.impactPort, clockSpeed: opts.clockSpeed, rateLimits: opts.rateLimit.impact });
     const dir = path.resolve(opts.configs);
     mkdirSync(dir, { recursive: true });
     const today = new Date();
@@ -36,6 +65,12 @@ const program = new Command('jobtap-sandbox')
     console.log(`Addepar API:    ${addepar.url}  (file host ${addepar.fileHostUrl})`);
     console.log(`impact.com API: ${impact.url}  (file host ${impact.fileHostUrl})`);
     console.log(`configs:        ${addeparConfig}  ${impactConfig}`);
+    const limits = addepar.rateLimits;
+    console.log(
+      `rate limits:    ${limits === undefined ? 'Addepar off' : `Addepar ${limits.requestsPerWindow} per ${limits.windowMs / 1000} s and ${limits.requestsPerDay} per day`}; ` +
+        `${impact.rateLimits === undefined ? 'impact.com off' : `impact.com ${impact.rateLimits.requestsPerHour} per hour, ${impact.rateLimits.reportExportsPerDay} ReportExport calls per day`}` +
+        ` (sandbox clock ×${opts.clockSpeed}${opts.clockSpeed === 1 ? '; try --clock-speed 60 to live through a 15-minute window in 15 s' : ''})`,
+    );
     console.log('try:            npx source-addepar discover --config ' + addeparConfig);
     console.log('ready (Ctrl-C to stop)');
     const stop = (): void => {

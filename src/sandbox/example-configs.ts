@@ -3,7 +3,7 @@
  * `jobtap-sandbox` prints, so every example works with no credentials and no internet.
  */
 import { addeparSandboxConfig, type AddeparSandbox } from './addepar/index.js';
-import type { ImpactSandbox } from './impact/index.js';
+import { impactSandboxRateLimit, type ImpactSandbox } from './impact/index.js';
 
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -30,10 +30,17 @@ export function addeparExampleConfig(sandbox: AddeparSandbox, today: Date, endDa
 }
 
 /**
- * How the sandboxes run for people (demo, jobtap-sandbox): Addepar jobs move on with time as well
- * as with polls, so jobs launched ahead really run in parallel.
+ * How the sandboxes run for people (demo, jobtap-sandbox): Addepar jobs move on with sandbox time
+ * (20 s a stage, two minutes a job) as well as with observations, so jobs launched ahead really
+ * run in parallel; a faster clock makes them faster in real time.
  */
-export const ADDEPAR_SANDBOX_PROGRESSION = { pollsPerStage: 1, msPerStage: 100 };
+export const ADDEPAR_SANDBOX_PROGRESSION = { pollsPerStage: 1, msPerStage: 20_000 };
+
+/**
+ * The demo's sandbox clock: 100× real time, so Addepar's 15-minute rate-limit window passes in
+ * 9 seconds and the demo shows the limits at work without taking a quarter of an hour.
+ */
+export const DEMO_CLOCK_SPEED = 100;
 
 /** impact.com: the partner's jobs, their results, and a weekly action-listing report export. */
 export function impactExampleConfig(sandbox: ImpactSandbox, today: Date): Record<string, unknown> {
@@ -45,5 +52,6 @@ export function impactExampleConfig(sandbox: ImpactSandbox, today: Date): Record
     poll_interval_seconds: 0.05,
     job_timeout_minutes: 1,
     report_exports: [{ name: 'action_listing', report_id: 'mp_action_listing_fast', window: 'week' }],
+    rate_limit: impactSandboxRateLimit(sandbox),
   };
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { analyse, COLUMN_ATTRIBUTES, findView, walkTree } from '../../src/sandbox/addepar/index.js';
+import { addeparSandboxRateLimit, analyse, COLUMN_ATTRIBUTES, findView, walkTree } from '../../src/sandbox/addepar/index.js';
 import { startAddeparSandbox, type AddeparSandbox, type AddeparSandboxOptions } from '../../src/sandbox/addepar/index.js';
 import { distEntry, runCli, type CliResult } from '../helpers/cli.js';
 import { assertValidAirbyteMessages, assertValidSingerMessages } from '../helpers/protocol.js';
@@ -16,14 +16,31 @@ export const TAP = distEntry('src/cli/tap-addepar');
 
 export type Json = Record<string, unknown>;
 
+/**
+ * How the Addepar tests run the sandbox: with Addepar's published rate limits (50 requests per
+ * 15 minutes, 1,000 per day), on a clock 100× real time, so a 15-minute window passes in 9 s and a
+ * test that needs more requests than a window allows still finishes in seconds. The 60-second
+ * request limit is raised to 10 sandbox minutes (6 s real) here: at ×100 it would be 0.6 s of real
+ * time, which a loaded CI machine can spend on one local request; jobs-lifecycle.test.ts meets
+ * the 60-second limit itself at a clock where it means something.
+ */
+export const TEST_CLOCK_SPEED = 100;
+
 export class Harness {
   readonly sandboxes: AddeparSandbox[] = [];
   private readonly dirs: string[] = [];
 
   async sandbox(options: AddeparSandboxOptions = {}): Promise<AddeparSandbox> {
-    const sb = await startAddeparSandbox(options);
+    const sb = await startAddeparSandbox({ clockSpeed: TEST_CLOCK_SPEED, maxRequestMs: 10 * 60_000, ...options });
     this.sandboxes.push(sb);
     return sb;
+  }
+
+  private readonly limitsMayBeHit = new Set<AddeparSandbox>();
+
+  /** For a test that provokes 429s on purpose (a storm, another client using the firm's budget). */
+  allowLimitHits(sb: AddeparSandbox): void {
+    this.limitsMayBeHit.add(sb);
   }
 
   file(name: string, content: unknown): string {
@@ -33,8 +50,11 @@ export class Harness {
     return file;
   }
 
+  /** Closes the sandboxes; fails the test if jobtap provoked a 429 or a cancelled request on one. */
   async close(): Promise<void> {
-    await Promise.all(this.sandboxes.splice(0).map((s) => s.close()));
+    const sandboxes = this.sandboxes.splice(0);
+    await Promise.all(sandboxes.map((s) => s.close()));
+    for (const sb of sandboxes) if (!this.limitsMayBeHit.has(sb)) expectNoLimitProvoked(sb);
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
 }
@@ -53,8 +73,17 @@ export function baseConfig(sb: AddeparSandbox, overrides: Json = {}): Json {
     max_poll_interval_seconds: 0.03,
     max_concurrent_jobs: 2,
     view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102], output_type: 'CSV' }],
+    rate_limit: addeparSandboxRateLimit(sb),
     ...overrides,
   };
+}
+
+/** Every test ends with this: jobtap kept inside the limits (no 429) and no request ran too long. */
+export function expectNoLimitProvoked(sb: AddeparSandbox): void {
+  const stats = sb.stats();
+  if (stats.served429 !== 0 || stats.requestsTimedOut !== 0) {
+    throw new Error(`the Addepar sandbox served ${stats.served429} 429(s) and cancelled ${stats.requestsTimedOut} request(s) for running too long`);
+  }
 }
 
 /** Runs source-addepar; every stdout message must be a valid Airbyte message. */

@@ -23,7 +23,8 @@ describe('hostile network', () => {
   it('429s, 503s, a reset and a truncated download still give the exact records, each job launched once', async () => {
     const api = createFaultInjector([
       { id: 'throttle-launch', method: 'POST', path: /\/v1\/jobs$/, times: 2, action: { kind: 'status', status: 429, retryAfterSeconds: 0 } },
-      { id: 'poll-503', method: 'GET', path: /\/v1\/jobs\/[^/]+$/, skip: 2, times: 3, action: { kind: 'status', status: 503 } },
+      // Status polls: the job list (several jobs in flight) or one job's own GET.
+      { id: 'poll-503', method: 'GET', path: /\/v1\/jobs(\/[^/]+)?$/, skip: 2, times: 3, action: { kind: 'status', status: 503 } },
       { id: 'reset-download', method: 'GET', path: /\/download$/, times: 1, action: { kind: 'reset' } },
       { id: 'cut-download', method: 'GET', path: /\/download$/, skip: 2, times: 1, action: { kind: 'truncate', fraction: 0.5 } },
     ]);

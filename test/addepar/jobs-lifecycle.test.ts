@@ -91,7 +91,7 @@ describe('resume of in-flight jobs', () => {
     ];
     const r = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', h.file('s.json', state)]);
     expect(r.code).toBe(0);
-    expect(sb.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+    expect(sb.requests.filter((q) => q.method === 'POST' && q.path === '/api/v1/jobs')).toHaveLength(1);
     // Three records were emitted before the interruption: the resumed job skips them.
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 101, JAN).slice(3));
   });
@@ -135,7 +135,9 @@ describe('job failures and relaunches', () => {
     const { config, catalog } = await setup(sb, {
       end_date: '2024-01-31',
       max_concurrent_jobs: 1,
-      job_timeout_minutes: 0.01,
+      // Long enough for the relaunched job's six observations once polls are paced by the request
+      // budget (the stuck job's polls use half of the 15-minute window first).
+      job_timeout_minutes: 0.08,
       view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101] }],
     });
     const r = await airbyte(['read', '--config', config, '--catalog', catalog]);
@@ -185,8 +187,8 @@ describe('job failures and relaunches', () => {
     const child = spawnCli(SOURCE, ['read', '--config', config, '--catalog', catalog]);
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        // Only the head slice is polled; the second job waits its turn.
-        if (sb.jobs.length === 2 && sb.jobs[0]!.polls > 0) {
+        // Both jobs launched, and the first one observed (by its own GET or in the job list).
+        if (sb.jobs.length === 2 && sb.jobs[0]!.polls + sb.jobs[0]!.listed > 0) {
           clearInterval(timer);
           resolve();
         }

@@ -4,10 +4,20 @@
  * a line that is not is a protocol violation and fails the parse loudly.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The request ledger (vendor rate-limit budget shared by processes) of the CLIs a test file runs:
+ * its own directory, so the suite never reads or writes the user's ~/.cache/jobtap. Processes of
+ * one test file share it, as the processes of one Meltano run share the user's.
+ */
+export const testCacheDir = mkdtempSync(path.join(tmpdir(), 'jobtap-test-cache-'));
+process.once('exit', () => rmSync(testCacheDir, { recursive: true, force: true }));
 
 /** Path of a built entry, e.g. distEntry('src/cli/source-addepar') → <repo>/dist/src/cli/source-addepar.js */
 export function distEntry(relativeWithoutExt: string): string {
@@ -51,7 +61,7 @@ export function parseJsonLines(stdout: string): Record<string, unknown>[] {
 export function spawnCli(entry: string, args: string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [entry, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, JOBTAP_CACHE_DIR: testCacheDir, ...options.env },
     stdio: 'pipe',
   });
 }

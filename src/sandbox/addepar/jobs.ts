@@ -50,6 +50,8 @@ export interface SandboxJob {
   downloads: number;
   /** DELETE requests received. */
   cancelRequests: number;
+  /** Times the job was seen in a GET /v1/jobs page while active (observations, like polls). */
+  listed: number;
   creatorId: string;
 }
 
@@ -69,7 +71,10 @@ const FAIL_STAGE = 3;
 const ERROR_STAGE = 1;
 
 export interface ProgressionOptions {
-  /** Status polls per stage; 0 disables poll-driven progress. Default 1 (a job completes on its 6th poll). */
+  /**
+   * Status observations (a GET of the job, or a job list page showing it) per stage; 0 disables
+   * observation-driven progress. Default 1 (a job completes on its 6th observation).
+   */
   pollsPerStage: number;
   /** Sandbox-clock milliseconds per stage; 0 disables time-driven progress. Default 0. */
   msPerStage: number;
@@ -90,7 +95,7 @@ export function isActive(job: SandboxJob): boolean {
 }
 
 function stageIndex(job: SandboxJob, now: number, p: ProgressionOptions): number {
-  const byPolls = p.pollsPerStage > 0 ? Math.floor(job.polls / p.pollsPerStage) : 0;
+  const byPolls = p.pollsPerStage > 0 ? Math.floor((job.polls + job.listed) / p.pollsPerStage) : 0;
   const byTime = p.msPerStage > 0 ? Math.floor((now - job.createdAt) / p.msPerStage) : 0;
   return Math.min(STAGES.length - 1, Math.max(byPolls, byTime));
 }

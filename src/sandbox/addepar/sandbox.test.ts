@@ -212,3 +212,60 @@ describe('formatCell', () => {
     expect(formatCell(null, 'Financial')).toBe('');
   });
 });
+
+describe('Addepar sandbox rate limits (published defaults, sandbox clock)', () => {
+  it('answers the 51st request in 15 minutes with 429 and X-RateLimit-Retry-After, and counts it', async () => {
+    const s = await start();
+    expect(s.rateLimits).toEqual({ requestsPerWindow: 50, windowMs: 900_000, requestsPerDay: 1000, dayMs: 86_400_000 });
+    for (let i = 0; i < 50; i++) expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(200);
+    const limited = await fetch(`${s.url}/v1/jobs`, { headers: headers(s) });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('x-ratelimit-retry-after'))).toBeGreaterThan(890);
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(((await limited.json()) as any).errors[0].title).toBe('Too Many Requests');
+    expect(s.stats()).toEqual({ served429: 1, requestsTimedOut: 0 });
+    // Unauthenticated calls are not counted (and not limited).
+    expect((await fetch(`${s.url}/v1/jobs`)).status).toBe(401);
+    // Fifteen minutes later the window has room again.
+    s.clock.advance(15 * 60_000 + 1_000);
+    expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(200);
+  });
+
+  it('keeps a 24-hour window of 1,000 (a raised window shows it) and can be turned off', async () => {
+    const s = await start({ rateLimits: { requestsPerWindow: 5_000, requestsPerDay: 3 } });
+    for (let i = 0; i < 3; i++) await fetch(`${s.url}/v1/jobs`, { headers: headers(s) });
+    const limited = await fetch(`${s.url}/v1/jobs`, { headers: headers(s) });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('x-ratelimit-retry-after'))).toBeGreaterThan(86_000);
+    const off = await start({ rateLimits: false });
+    for (let i = 0; i < 60; i++) expect((await fetch(`${off.url}/v1/jobs`, { headers: headers(off) })).status).toBe(200);
+    expect(off.stats().served429).toBe(0);
+  });
+
+  it('runs its clock faster when asked: a 15-minute window passes in 0.9 s at ×1000', async () => {
+    const s = await start({ clockSpeed: 1000, rateLimits: { requestsPerWindow: 1 } });
+    expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(200);
+    expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(429);
+    await new Promise((r) => setTimeout(r, 950));
+    expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(200);
+  });
+
+  it('cancels a request still running after 60 s (sandbox clock) with 400, or cuts a body still flowing', async () => {
+    const s = await start({
+      clockSpeed: 600,
+      maxRequestMs: 60_000,
+      interceptors: [
+        async (req) => {
+          // A slow server for one request: 0.3 s real is 180 s of sandbox time.
+          if (req.path.endsWith('/portfolio/views')) await new Promise((r) => setTimeout(r, 300));
+          return false;
+        },
+      ],
+    });
+    const slow = await fetch(`${s.url}/v1/portfolio/views`, { headers: headers(s) });
+    expect(slow.status).toBe(400);
+    expect(((await slow.json()) as any).errors[0].detail).toMatch(/ran longer than 60 seconds/);
+    expect((await fetch(`${s.url}/v1/jobs`, { headers: headers(s) })).status).toBe(200);
+    expect(s.stats().requestsTimedOut).toBe(1);
+  });
+});

@@ -12,11 +12,19 @@
  *   which records whether it was sent an Authorization header); 410 once the result expired.
  * - DELETE → 204 and Cancel Requested / User Cancelled; GET /v1/jobs paginated with links.next.
  * - GET /v1/portfolio/views/:id describes a saved view (its query body: column and grouping keys);
- *   GET /v1/attributes/:id gives an attribute's display name and output type.
+ *   GET /v1/portfolio/views lists them; GET /v1/attributes/:id gives an attribute's display name
+ *   and output type, POST /v1/attributes/query several at once.
+ * - Rate limits as Addepar publishes them, by default: per firm, over every authenticated call,
+ *   at most 50 requests in any 15 minutes and 1,000 in any 24 hours; over a limit, 429 with
+ *   `X-RateLimit-Retry-After: <seconds>`. A request still running after 60 s is cancelled with 400.
+ *   All on the sandbox clock, which can run faster than real time (`clockSpeed`).
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createSandboxClock, type SandboxClock } from '../framework/clock.js';
+import { SandboxRateLimiter, type SandboxLimit } from '../framework/rate-limiter.js';
+import { requestTimeLimit } from '../framework/request-time-limit.js';
 import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
 import { analyse, columnAttribute, groupingAttribute } from './analysis.js';
 import {
@@ -82,12 +90,35 @@ export interface AddeparSandboxOptions {
   chunkedResults?: boolean;
   /** Start of the sandbox clock (ms since epoch). Default: the real clock. */
   startTime?: number;
+  /** How many times faster than real time the sandbox clock runs (rate-limit windows, job progress, retention). Default 1. */
+  clockSpeed?: number;
+  /** Addepar's published rate limits by default; `false` turns them off (a test that needs them off says so). */
+  rateLimits?: Partial<AddeparRateLimits> | false;
+  /** Requests running longer than this (sandbox ms) are cancelled with 400, as Addepar does after 60 s. `false`: no limit. */
+  maxRequestMs?: number | false;
 }
 
-export interface SandboxClock {
-  now(): number;
-  /** Moves the sandbox clock forward, e.g. past the result retention. */
-  advance(ms: number): void;
+/** Addepar's limits per firm, over every authenticated call (developers.addepar.com/docs/rate-limiting-1). */
+export interface AddeparRateLimits {
+  requestsPerWindow: number;
+  /** Sandbox ms; default 15 minutes. */
+  windowMs: number;
+  requestsPerDay: number;
+  /** Sandbox ms; default 24 hours. */
+  dayMs: number;
+}
+
+export const ADDEPAR_RATE_LIMITS: AddeparRateLimits = { requestsPerWindow: 50, windowMs: 15 * 60_000, requestsPerDay: 1000, dayMs: 24 * 3_600_000 };
+export const ADDEPAR_MAX_REQUEST_MS = 60_000;
+
+export type { SandboxClock } from '../framework/clock.js';
+
+/** What the sandbox refused or cut, for tests that assert jobtap never provoked it. */
+export interface AddeparSandboxStats {
+  /** 429 answers served. */
+  served429: number;
+  /** Requests cancelled for running longer than the request time limit. */
+  requestsTimedOut: number;
 }
 
 export interface AddeparSandbox {
@@ -110,7 +141,17 @@ export interface AddeparSandbox {
   launches(match?: Record<string, unknown>): SandboxJob[];
   /** Lets stuck jobs (faults.stuckNextJobs) run to completion from their next status poll. */
   releaseStuckJobs(): void;
+  /** The rate limits in force (undefined when off). */
+  rateLimits: AddeparRateLimits | undefined;
+  stats(): AddeparSandboxStats;
   close(): Promise<void>;
+}
+
+function addeparLimits(l: AddeparRateLimits): SandboxLimit[] {
+  return [
+    { name: `${Math.round(l.windowMs / 60_000)}-minute window`, requests: l.requestsPerWindow, windowMs: l.windowMs, window: 'sliding' },
+    { name: `${Math.round(l.dayMs / 3_600_000)}-hour window`, requests: l.requestsPerDay, windowMs: l.dayMs, window: 'sliding' },
+  ];
 }
 
 function errorBody(status: number, title: string, detail: string): { errors: JobErrorObject[] } {
@@ -176,8 +217,18 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
   const defaultPageLimit = Math.min(2000, options.defaultPageLimit ?? 500);
   const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, ...options.faults };
-  let offset = options.startTime === undefined ? 0 : options.startTime - Date.now();
-  const clock: SandboxClock = { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+  const clock: SandboxClock = createSandboxClock({ startTime: options.startTime, speed: options.clockSpeed });
+  const rateLimits = options.rateLimits === false ? undefined : { ...ADDEPAR_RATE_LIMITS, ...options.rateLimits };
+  const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(addeparLimits(rateLimits), clock);
+  const maxRequestMs = options.maxRequestMs === false ? undefined : (options.maxRequestMs ?? ADDEPAR_MAX_REQUEST_MS);
+  const timeLimit =
+    maxRequestMs === undefined
+      ? undefined
+      : requestTimeLimit({
+          limitMs: maxRequestMs,
+          clock,
+          answer: (res) => sendApi(res, 400, errorBody(400, 'Bad Request', `Request cancelled: it ran longer than ${Math.round(maxRequestMs / 1000)} seconds`)),
+        });
 
   const jobs: SandboxJob[] = [];
   const plans = new Map<string, JobPlan>();
@@ -200,6 +251,13 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     }
     if (options.forbidden) {
       sendApi(res, 403, errorBody(403, 'Forbidden', 'User lacks API permission or has not granted the appropriate scope'));
+      return false;
+    }
+    const admission = limiter?.admit(firmId, undefined, req.path);
+    if (admission !== undefined && !admission.allowed) {
+      const seconds = Math.max(1, Math.ceil(admission.status.resetMs / 1000));
+      res.writeHead(429, { 'content-type': JSON_API, 'x-ratelimit-retry-after': String(seconds) });
+      res.end(JSON.stringify(errorBody(429, 'Too Many Requests', `Rate limit exceeded: ${admission.limit.requests} requests per ${admission.limit.name}`)));
       return false;
     }
     return true;
@@ -277,7 +335,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   const api: SimServer = await startSimServer({
     host: options.host,
     port: options.port,
-    interceptors: options.interceptors,
+    interceptors: [...(timeLimit === undefined ? [] : [timeLimit.interceptor]), ...(options.interceptors ?? [])],
     routes: [
       {
         method: 'POST',
@@ -309,6 +367,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             polls: 0,
             downloads: 0,
             cancelRequests: 0,
+            listed: 0,
             creatorId: '44',
           };
           if (fate.kind === 'reject') job.completedAt = job.createdAt;
@@ -341,7 +400,11 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             start = i + 1;
           }
           const page = jobs.slice(start, start + limit);
-          page.forEach(refresh);
+          for (const job of page) {
+            // Seeing a job in the list is a status observation, like a GET of the job itself.
+            if (isActive(job)) job.listed += 1;
+            refresh(job);
+          }
           const more = start + limit < jobs.length;
           // Written like the documentation's example: relative to the API base, brackets unencoded.
           const next = more ? `/v1/jobs?page[limit]=${limit}&page[after]=${page[page.length - 1]!.id}` : null;
@@ -438,6 +501,25 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
           sendApi(res, 200, { data: resource });
         },
       },
+      {
+        method: 'POST',
+        pattern: '/api/v1/attributes/query',
+        handler: (req, res) => {
+          if (!authorised(req, res)) return;
+          let keys: unknown;
+          try {
+            keys = (req.json() as { data?: { attributes?: { attribute_keys?: unknown } } } | null)?.data?.attributes?.attribute_keys;
+          } catch {
+            keys = undefined;
+          }
+          if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+            sendApi(res, 400, errorBody(400, 'Bad Request', 'Bad JSON: expected data.attributes.attribute_keys, an array of strings'));
+            return;
+          }
+          const found = (keys as string[]).map(attributeResource).filter((r): r is Record<string, unknown> => r !== undefined);
+          sendApi(res, 200, { data: found });
+        },
+      },
     ],
   });
 
@@ -455,6 +537,8 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     releaseStuckJobs: () => {
       for (const j of jobs) if (j.fate.kind === 'stuck') j.fate = { kind: 'complete' };
     },
+    rateLimits,
+    stats: () => ({ served429: limiter?.served429 ?? 0, requestsTimedOut: timeLimit?.exceeded() ?? 0 }),
     close: async () => {
       await Promise.all([api.close(), fileHost.close()]);
     },

@@ -4,8 +4,12 @@ export {
   DEFAULT_ACCOUNT_SID,
   DEFAULT_AUTH_TOKEN,
   SANDBOX_REPORTS,
+  IMPACT_RATE_LIMITS,
+  impactSandboxRateLimit,
   type ImpactSandbox,
   type ImpactSandboxOptions,
+  type ImpactRateLimits,
+  type ImpactSandboxStats,
 } from './server.js';
 export { JOB_TYPES, RESULT_COLUMNS, resultRows, type ImpactJobType, type ImpactJobStatus, type ResultSpec, type ResultKind } from './jobs.js';
 export { actionsForDay, clicksForDay, performanceForDay, type ExportRow } from './dataset.js';

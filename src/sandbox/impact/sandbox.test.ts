@@ -117,3 +117,38 @@ describe('impact sandbox', () => {
     expect((await get('/ReportExport/mp_action_listing_fast?START_DATE=2026-06-01')).status).toBe(400);
   });
 });
+
+describe('impact sandbox rate limits (published defaults, sandbox clock)', () => {
+  it('tells every answer where the hour stands, and answers over the limit with 429 and X-RateLimit-* but no Retry-After', async () => {
+    const s = await start({ rateLimits: { requestsPerHour: 3 } });
+    const first = await client(s)('/Jobs');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    await client(s)('/Jobs');
+    await client(s)('/Jobs');
+    const limited = await client(s)('/Jobs');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    const reset = Number(limited.headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThan(0);
+    expect(reset).toBeLessThanOrEqual(3600);
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(s.stats().served429).toBe(1);
+    s.advanceClock(reset * 1000);
+    expect((await client(s)('/Jobs')).status).toBe(200);
+  });
+
+  it('counts ReportExport calls against a daily quota of their own', async () => {
+    const s = await start({ rateLimits: { reportExportsPerDay: 2 } });
+    const exportOnce = (day: string) => client(s)(`/ReportExport/mp_action_listing_fast?START_DATE=${day}&END_DATE=${day}`);
+    expect((await exportOnce('2026-06-01')).status).toBe(200);
+    expect((await exportOnce('2026-06-02')).status).toBe(200);
+    const limited = await exportOnce('2026-06-03');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeLessThanOrEqual(86_400);
+    // Other calls go on.
+    expect((await client(s)('/Jobs')).status).toBe(200);
+    expect(s.stats()).toEqual({ served429: 1, reportExports: 2 });
+  });
+});

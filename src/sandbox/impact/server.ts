@@ -9,10 +9,17 @@
  * - Jobs progress QUEUED → RUNNING → COMPLETED by "touches" (status polls and download attempts).
  * - Download: 200 file with Mode=Stream, else 302 to the file host; 202 + Job JSON while not finished;
  *   410 once the result is older than the 90-day retention.
- * - The clock starts a day behind the anchor; `advanceClock` reveals the jobs scheduled since.
+ * - The clock starts a day behind the anchor and runs (`clockSpeed` times real time); `advanceClock`
+ *   jumps it, revealing the jobs scheduled since.
+ * - Rate limits as impact.com documents them, by default: per account, 1,000 requests per hour and
+ *   100 ReportExport calls per day (fixed windows on the sandbox clock); every answer carries
+ *   X-RateLimit-Limit/Remaining/Reset (seconds until the hour resets); over a limit, 429 with
+ *   those headers and no Retry-After.
  */
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { createSandboxClock } from '../framework/clock.js';
+import { SandboxRateLimiter, type LimitStatus, type SandboxLimit } from '../framework/rate-limiter.js';
 import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
 import { renderFile, type RenderedFile, type SandboxFileFormat } from './files.js';
 import { buildCatalogue, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type ResultSpec, type SimJob } from './jobs.js';
@@ -45,6 +52,29 @@ export interface ImpactSandboxOptions {
   volume?: number;
   /** Tokens that authenticate for the account but lack API access to its jobs (answered 403). */
   deniedTokens?: string[];
+  /** How many times faster than real time the sandbox clock runs. Default 1. */
+  clockSpeed?: number;
+  /** impact.com's limits by default; `false` turns them off (a test that needs them off says so). */
+  rateLimits?: Partial<ImpactRateLimits> | false;
+}
+
+/** Per account (second-hand, see shared/research/vendor-facts.md); fixed windows on the sandbox clock. */
+export interface ImpactRateLimits {
+  requestsPerHour: number;
+  /** Sandbox ms; default one hour. */
+  hourMs: number;
+  reportExportsPerDay: number;
+  /** Sandbox ms; default one day (windows start at UTC midnight). */
+  dayMs: number;
+}
+
+export const IMPACT_RATE_LIMITS: ImpactRateLimits = { requestsPerHour: 1000, hourMs: 3_600_000, reportExportsPerDay: 100, dayMs: DAY_MS };
+
+export interface ImpactSandboxStats {
+  /** 429 answers served. */
+  served429: number;
+  /** ReportExport calls accepted (each one counts against the daily quota). */
+  reportExports: number;
 }
 
 export interface ImpactSandbox {
@@ -69,7 +99,39 @@ export interface ImpactSandbox {
   /** Makes a job refuse replays with 403 (or accept them again). */
   setRefuseReplay(jobId: string, refuse: boolean): void;
   addInterceptor(interceptor: SimInterceptor): void;
+  /** The rate limits in force (undefined when off). */
+  rateLimits: ImpactRateLimits | undefined;
+  /** How many times faster than real time the clock runs. */
+  clockSpeed: number;
+  stats(): ImpactSandboxStats;
   close(): Promise<void>;
+}
+
+/** The connector's `rate_limit` for this sandbox: its limits (the published ones when off) and its clock speed. */
+export function impactSandboxRateLimit(sandbox: Pick<ImpactSandbox, 'rateLimits' | 'clockSpeed'>): Record<string, number> {
+  const l = sandbox.rateLimits ?? IMPACT_RATE_LIMITS;
+  return { requests_per_hour: l.requestsPerHour, report_exports_per_day: l.reportExportsPerDay, clock_speed: sandbox.clockSpeed };
+}
+
+function impactLimits(l: ImpactRateLimits): SandboxLimit[] {
+  return [
+    { name: 'requests per hour', requests: l.requestsPerHour, windowMs: l.hourMs, window: 'fixed' },
+    {
+      name: 'ReportExport calls per day',
+      requests: l.reportExportsPerDay,
+      windowMs: l.dayMs,
+      window: 'fixed',
+      counts: (_route, path) => path.includes('/ReportExport/'),
+    },
+  ];
+}
+
+function rateLimitHeaders(status: LimitStatus): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(status.limit.requests),
+    'x-ratelimit-remaining': String(Math.max(0, status.remaining)),
+    'x-ratelimit-reset': String(Math.max(1, Math.ceil(status.resetMs / 1000))),
+  };
 }
 
 function impactError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -81,7 +143,11 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const token = options.authToken ?? DEFAULT_AUTH_TOKEN;
   const anchorMs = (options.anchor ?? new Date()).getTime();
   const volume = Math.max(1, Math.floor(options.volume ?? 1));
-  let clockMs = anchorMs - (options.initialLagMs ?? DAY_MS);
+  const clock = createSandboxClock({ startTime: anchorMs - (options.initialLagMs ?? DAY_MS), speed: options.clockSpeed });
+  const nowMs = (): number => Math.floor(clock.now());
+  const rateLimits = options.rateLimits === false ? undefined : { ...IMPACT_RATE_LIMITS, ...options.rateLimits };
+  const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(impactLimits(rateLimits), clock);
+  let reportExports = 0;
   const jobs = buildCatalogue(account, anchorMs);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   /** Report exports already queued, by their parameters: impact.com returns the same job for a repeat request. */
@@ -91,7 +157,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const expectedAuth = `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`;
   const deniedAuth = new Set((options.deniedTokens ?? []).map((t) => `Basic ${Buffer.from(`${account}:${t}`).toString('base64')}`));
 
-  const visible = (job: SimJob): boolean => job.createdMs <= clockMs;
+  const visible = (job: SimJob): boolean => job.createdMs <= nowMs();
   const fileCache = new Map<string, RenderedFile>();
   async function fileOf(job: SimJob): Promise<RenderedFile> {
     const cached = fileCache.get(job.id);
@@ -107,8 +173,8 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   function touch(job: SimJob): void {
     job.touches++;
     const status = jobStatus(job);
-    if (status !== 'QUEUED' && job.startedMs === undefined) job.startedMs = clockMs;
-    if (status === 'COMPLETED' && job.completedMs === undefined) job.completedMs = clockMs;
+    if (status !== 'QUEUED' && job.startedMs === undefined) job.startedMs = nowMs();
+    if (status === 'COMPLETED' && job.completedMs === undefined) job.completedMs = nowMs();
   }
 
   /** Auth and account checks shared by every API route; true when it answered the request. */
@@ -125,6 +191,16 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
       impactError(res, 403, 'The credentials are not authorised for this account');
       return true;
     }
+    const admission = limiter?.admit(account, undefined, req.path);
+    if (admission === undefined) return false;
+    if (!admission.allowed) {
+      impactError(res, 429, `Rate limit exceeded: ${admission.limit.requests} ${admission.limit.name}`, rateLimitHeaders(admission.status));
+      return true;
+    }
+    // Every answer tells the client where it stands in the hourly window, as the API does.
+    const hourly = limiter!.status(account, limiter!.limits[0]!);
+    for (const [name, value] of Object.entries(rateLimitHeaders(hourly))) res.setHeader(name, value);
+    if (req.path.includes('/ReportExport/')) reportExports++;
     return false;
   }
 
@@ -149,10 +225,10 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
 
   function newJob(type: SimJob['type'], result: SimJob['result']): SimJob {
     const job: SimJob = {
-      id: jobUuid(account, clockMs, `${type}|${byId.size}`),
+      id: jobUuid(account, nowMs(), `${type}|${byId.size}`),
       type,
       createdBy: account,
-      createdMs: clockMs,
+      createdMs: nowMs(),
       replayable: true,
       refuseReplay: false,
       touches: 0,
@@ -230,7 +306,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             sendJson(res, 202, { ...jobJson(job, account, volume), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
             return;
           }
-          if (job.completedMs !== undefined && clockMs - job.completedMs > RETENTION_MS) {
+          if (job.completedMs !== undefined && nowMs() - job.completedMs > RETENTION_MS) {
             impactError(res, 410, `The result of job ${job.id} is older than 90 days and no longer available`);
             return;
           }
@@ -341,9 +417,9 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
     authToken: token,
     requests: api.requests,
     fileHostRequests: files.requests,
-    now: () => new Date(clockMs),
+    now: () => new Date(nowMs()),
     advanceClock: (ms) => {
-      clockMs += ms;
+      clock.advance(ms);
     },
     jobs: () =>
       jobs
@@ -359,6 +435,9 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
       if (job) job.refuseReplay = refuse;
     },
     addInterceptor: (i) => api.addInterceptor(i),
+    rateLimits,
+    clockSpeed: clock.speed,
+    stats: () => ({ served429: limiter?.served429 ?? 0, reportExports }),
     close: async () => {
       await Promise.all([api.close(), files.close()]);
     },

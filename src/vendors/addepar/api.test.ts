@@ -81,18 +81,42 @@ describe('AddeparApi', () => {
     await expect(api.cancel('unknown')).resolves.toBeUndefined();
   });
 
-  it('reads saved view definitions with attribute display names and output types; unknown views are undefined', async () => {
-    const view = await apiFor().viewDefinition(12);
+  it('reads saved view definitions with attribute display names and output types in two requests; unknown views are undefined', async () => {
+    const before = sb.requests.length;
+    const views = await apiFor().viewDefinitions([12, 14, 4040]);
+    expect(sb.requests.slice(before).map((q) => `${q.method} ${q.path}`)).toEqual(['GET /api/v1/portfolio/views', 'POST /api/v1/attributes/query']);
+    const view = views.get(12);
     expect(view?.groupings).toEqual([
       { key: 'asset_class', display_name: 'Asset Class' },
       { key: 'security', display_name: 'Security' },
     ]);
     expect(view?.columns[3]).toEqual({ key: 'time_weighted_return', display_name: 'Time Weighted Return', output_type: 'Percent' });
-    expect(await apiFor().viewDefinition(4040)).toBeUndefined();
+    expect(views.get(14)?.columns.length).toBeGreaterThan(0);
+    expect(views.has(4040)).toBe(true);
+    expect(views.get(4040)).toBeUndefined();
   });
 
-  it('an attribute the API does not describe keeps its key as name and no type', async () => {
-    expect(await apiFor().attribute('custom_unknown_1')).toBeUndefined();
+  it('an attribute the API does not describe is left out (its key stays its name)', async () => {
+    const meta = await apiFor().attributes(['custom_unknown_1', 'value']);
+    expect(meta.has('custom_unknown_1')).toBe(false);
+    expect(meta.get('value')).toEqual({ displayName: 'Value', outputType: 'Financial' });
+  });
+
+  it('polls several in-flight jobs with one page of the job list, and finds a job whose launch answer was lost', async () => {
+    const api = apiFor();
+    const since = new Date(sb.clock.now() - 1_000).toISOString();
+    const a = await api.launch(viewParams('201'), signal);
+    const b = await api.launch(viewParams('202'), signal);
+    const before = sb.requests.length;
+    const seen = await api.statuses([a.jobId, b.jobId], signal);
+    expect([...seen.keys()].sort()).toEqual([a.jobId, b.jobId].sort());
+    expect(sb.requests.length - before).toBe(Math.ceil(sb.jobs.length / 2000));
+    // The launch of portfolio 202 "lost its answer": the list finds it by its parameters (echoed as strings).
+    const echoed = { ...viewParams('202'), parameters: { ...viewParams('202').parameters, view_id: '12', portfolio_type: 'entity' } };
+    expect(await api.findLaunched(echoed, since, signal)).toMatchObject({ jobId: b.jobId });
+    expect(await api.findLaunched(viewParams('299'), since, signal)).toBeUndefined();
+    // A job with the same parameters from before the launch mark belongs to an earlier sync.
+    expect(await api.findLaunched(viewParams('202'), new Date(sb.clock.now() + 3_600_000).toISOString(), signal)).toBeUndefined();
   });
 });
 

@@ -8,11 +8,13 @@
 import { ConfigError, SystemError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { HttpClient } from '../../http/client.js';
+import type { RequestBudget } from '../../http/request-budget.js';
+import { createVendorBudget } from '../../http/vendor-budget.js';
 import type { HttpResponse } from '../../http/types.js';
 import { resultBodyOf } from '../../jobs/result-body.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
 import type { ResolvedConfig } from './config.js';
-import { mapAddeparStatus, type AddeparErrorObject, type AddeparJobAttributes } from './status.js';
+import { mapAddeparStatus, normaliseStatus, type AddeparErrorObject, type AddeparJobAttributes } from './status.js';
 
 export const JSON_API = 'application/vnd.api+json';
 
@@ -68,9 +70,26 @@ function credentialHeader(config: ResolvedConfig): string {
   return `Basic ${Buffer.from(`${raw.api_key ?? ''}:${raw.api_secret ?? ''}`).toString('base64')}`;
 }
 
+/** The firm's request budget: Addepar counts every authenticated call of the firm. */
+export function createAddeparBudget(config: ResolvedConfig, logger: Logger): RequestBudget {
+  const r = config.rateLimit;
+  return createVendorBudget({
+    vendor: 'Addepar',
+    account: `addepar|${config.baseUrl}|${config.raw.firm_id}`,
+    limits: [
+      { noun: 'requests', requests: r.requests_per_window, windowMs: r.window_seconds * 1000 },
+      { noun: 'requests', requests: r.requests_per_day, windowMs: 86_400_000, quota: true },
+    ],
+    maxWaitMinutes: r.max_wait_minutes,
+    clockSpeed: r.clock_speed,
+    logger,
+  });
+}
+
 export function createAddeparHttpClient(config: ResolvedConfig, logger: Logger): HttpClient {
   const raw = config.raw;
   return new HttpClient({
+    budget: createAddeparBudget(config, logger),
     baseUrl: config.baseUrl,
     headers: {
       authorization: credentialHeader(config),
@@ -93,11 +112,21 @@ export function nextLinkUrl(baseUrl: string, next: string): string {
 }
 
 export class AddeparApi implements JobAdapter<AddeparJobParams> {
+  /** Pages the job list took to show every wanted job last time (measured; 1 until then). */
+  private listPagesEstimate = 1;
+  private listPolling = true;
+  private attributeQuery = true;
+
   constructor(
     private readonly http: HttpClient,
     private readonly config: ResolvedConfig,
     private readonly logger: Logger,
   ) {}
+
+  /** The firm's request budget every call of this API goes through. */
+  get budget(): RequestBudget {
+    return this.http.budget;
+  }
 
   /** Throws a ConfigError in plain words for 401/403; returns the response otherwise. */
   private async guardAuth(res: HttpResponse): Promise<HttpResponse> {
@@ -180,33 +209,127 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
   }
 
   /** Every job of the firm visible to the user, page by page via links.next. */
-  async *listJobs(pageSize: number, signal?: AbortSignal): AsyncGenerator<AddeparJobResource[]> {
-    let url: string | undefined = 'v1/jobs';
-    let query: Record<string, number> | undefined = { 'page[limit]': pageSize };
-    const seen = new Set<string>();
-    while (url !== undefined) {
-      const res = await this.guardAuth(await this.http.request({ method: 'GET', url, query, acceptStatuses: [401, 403], signal }));
-      const body = await res.json<{ data?: AddeparJobResource[]; links?: { next?: string | null } }>();
-      if (!Array.isArray(body.data)) throw new SystemError('Addepar returned a job list without a data array');
-      yield body.data;
-      const next = body.links?.next;
-      if (typeof next !== 'string' || next === '') break;
-      const resolved = nextLinkUrl(this.config.baseUrl, next);
-      // A server that repeats a link would loop forever; stop loudly instead.
-      if (seen.has(resolved)) throw new SystemError(`Addepar repeated the pagination link ${next}`);
-      seen.add(resolved);
-      url = resolved;
-      query = undefined;
-    }
+  listJobs(pageSize: number, signal?: AbortSignal): AsyncGenerator<AddeparJobResource[]> {
+    return this.pages<AddeparJobResource>('v1/jobs', { 'page[limit]': pageSize }, 'job list', signal);
   }
 
   /**
-   * A saved view's columns and groupings; undefined when the view does not exist.
-   * GET /v1/portfolio/views/:id gives the view as a Portfolio Query body (attribute keys); each
-   * key's display name (the header of tabular exports) and output type (the field type) come
-   * from GET /v1/attributes/:key. Attributes the API does not describe keep their key as name.
+   * Statuses of several in-flight jobs from GET /v1/jobs ("the status and parameters of every
+   * job"), when listing costs fewer requests than polling each job: the list's page count is
+   * measured on every round and compared with the number of jobs to poll. Pages are read only
+   * until every wanted job was seen. If the list ever fails to show a wanted job, list polling is
+   * off for the rest of the sync (the engine polls those jobs one by one).
    */
-  async viewDefinition(viewId: number, signal?: AbortSignal): Promise<AddeparViewDefinition | undefined> {
+  async statuses(jobIds: string[], signal: AbortSignal): Promise<Map<string, JobStatus>> {
+    const found = new Map<string, JobStatus>();
+    if (!this.listPolling || jobIds.length < 2 || this.listPagesEstimate >= jobIds.length) return found;
+    const wanted = new Set(jobIds);
+    let pages = 0;
+    for await (const page of this.listJobs(LIST_POLL_PAGE_SIZE, signal)) {
+      pages++;
+      for (const job of page) {
+        if (!wanted.has(job.id)) continue;
+        found.set(job.id, mapAddeparStatus(job.id, job.attributes));
+        wanted.delete(job.id);
+      }
+      if (wanted.size === 0) break;
+    }
+    this.listPagesEstimate = pages;
+    if (wanted.size > 0) {
+      this.listPolling = false;
+      this.logger.info(`Addepar's job list did not show ${wanted.size} in-flight job(s); polling jobs one by one from now on`);
+    } else {
+      this.logger.debug(`Addepar: ${jobIds.length} job statuses from ${pages} page(s) of the job list`);
+    }
+    return found;
+  }
+
+  /**
+   * The job an interrupted launch created, if Addepar has one: a job of the same type whose
+   * parameters include every parameter we sent (compared as Addepar echoes them: case-insensitive
+   * strings, numbers as text) and that was created at or after `since` (less a margin for clock
+   * skew). Without timestamps in the list, only a job still queued or running counts (an older,
+   * finished job with the same parameters belongs to an earlier sync).
+   */
+  async findLaunched(params: AddeparJobParams, since: string, signal: AbortSignal): Promise<{ jobId: string; launchedAt?: string } | undefined> {
+    const notBefore = Date.parse(since) - CLOCK_SKEW_MS;
+    let best: { jobId: string; launchedAt?: string; at: number } | undefined;
+    for await (const page of this.listJobs(LIST_POLL_PAGE_SIZE, signal)) {
+      for (const job of page) {
+        const a = job.attributes;
+        if (normaliseStatus(a.job_type ?? '') !== normaliseStatus(params.job_type) || !sameParameters(params.parameters, a.parameters)) continue;
+        const stamp = [a.created_at, a.started_at, a.completed_at].map((t) => (typeof t === 'string' ? Date.parse(t) : Number.NaN)).find((t) => !Number.isNaN(t));
+        if (stamp !== undefined ? stamp < notBefore : !isActiveStatus(a.status)) continue;
+        const at = stamp ?? Number.POSITIVE_INFINITY;
+        if (best === undefined || at >= best.at) best = { jobId: job.id, at, ...(typeof a.created_at === 'string' ? { launchedAt: a.created_at } : {}) };
+      }
+    }
+    return best === undefined ? undefined : { jobId: best.jobId, ...(best.launchedAt === undefined ? {} : { launchedAt: best.launchedAt }) };
+  }
+
+  /**
+   * The definitions of saved views (undefined for an id Addepar does not show this user), in a
+   * few requests however many views and columns there are: the view list (its pages), a view's
+   * own GET only where the list leaves out its query, and one attribute query for every key of
+   * every view. Display names are the headers of tabular exports; output types type the fields.
+   */
+  async viewDefinitions(viewIds: number[], signal?: AbortSignal): Promise<Map<number, AddeparViewDefinition | undefined>> {
+    const listed = await this.listViews(signal);
+    const queries = new Map<number, { displayName?: string; columns: string[]; groupings: string[] } | undefined>();
+    for (const id of new Set(viewIds)) {
+      const entry = listed.get(id);
+      if (entry === undefined) queries.set(id, undefined);
+      else queries.set(id, entry.query === undefined ? await this.viewQuery(id, signal) : { ...entry.query, ...(entry.displayName ? { displayName: entry.displayName } : {}) });
+    }
+    const keys = [...new Set([...queries.values()].flatMap((q) => (q === undefined ? [] : [...q.columns, ...q.groupings])))];
+    const meta = await this.attributes(keys, signal);
+    const out = new Map<number, AddeparViewDefinition | undefined>();
+    for (const [id, q] of queries) {
+      if (q === undefined) {
+        out.set(id, undefined);
+        continue;
+      }
+      out.set(id, {
+        id: String(id),
+        ...(q.displayName === undefined ? {} : { displayName: q.displayName }),
+        columns: q.columns.map((key) => {
+          const m = meta.get(key);
+          return { key, display_name: m?.displayName ?? key, ...(m?.outputType ? { output_type: m.outputType } : {}) };
+        }),
+        groupings: q.groupings.map((key) => ({ key, display_name: meta.get(key)?.displayName ?? key })),
+      });
+    }
+    return out;
+  }
+
+  /** Which of these view ids exist for this user: one listing, no attribute lookups (what `check` needs). */
+  async missingViews(viewIds: number[], signal?: AbortSignal): Promise<number[]> {
+    const listed = await this.listViews(signal);
+    return viewIds.filter((id) => !listed.has(id));
+  }
+
+  /** GET /v1/portfolio/views, every page: id → name and, when the list carries it, the view's query. */
+  private async listViews(signal?: AbortSignal): Promise<Map<number, { displayName?: string; query?: { columns: string[]; groupings: string[] } }>> {
+    const out = new Map<number, { displayName?: string; query?: { columns: string[]; groupings: string[] } }>();
+    for await (const page of this.pages<{ id?: unknown; attributes?: Record<string, unknown> }>('v1/portfolio/views', undefined, 'view list', signal)) {
+      for (const view of page) {
+        const id = Number(view.id);
+        if (!Number.isInteger(id)) continue;
+        const a = view.attributes ?? {};
+        const params = typeof a.parameters === 'object' && a.parameters !== null ? (a.parameters as Record<string, unknown>) : undefined;
+        out.set(id, {
+          ...(typeof a.display_name === 'string' ? { displayName: a.display_name } : {}),
+          ...(params !== undefined && Array.isArray(params.columns) && Array.isArray(params.groupings)
+            ? { query: { columns: attributeKeys(params.columns, id, 'columns'), groupings: attributeKeys(params.groupings, id, 'groupings') } }
+            : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** GET /v1/portfolio/views/:id for a view whose query the list left out. */
+  private async viewQuery(viewId: number, signal?: AbortSignal): Promise<{ displayName?: string; columns: string[]; groupings: string[] } | undefined> {
     const res = await this.guardAuth(
       await this.http.request({ method: 'GET', url: `v1/portfolio/views/${viewId}`, acceptStatuses: [401, 403, 404], signal }),
     );
@@ -214,54 +337,127 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
       await res.discard();
       return undefined;
     }
-    const body = await res.json<{ data?: { id?: unknown; attributes?: Record<string, unknown> } }>();
+    const body = await res.json<{ data?: { attributes?: Record<string, unknown> } }>();
     const a = body.data?.attributes ?? {};
     const query = (typeof a.parameters === 'object' && a.parameters !== null ? a.parameters : a) as Record<string, unknown>;
-    const keysOf = (v: unknown, what: string): string[] => {
-      if (!Array.isArray(v)) throw new SystemError(`Addepar returned view ${viewId} without ${what}`);
-      return v.map((item: unknown) => {
-        const key = typeof item === 'string' ? item : (item as { key?: unknown } | null)?.key;
-        if (typeof key !== 'string') throw new SystemError(`Addepar returned view ${viewId} with a ${what} entry without a key`);
-        return key;
-      });
-    };
-    const columnKeys = keysOf(query.columns, 'columns');
-    const groupingKeys = keysOf(query.groupings, 'groupings');
-    const columns: AddeparViewDefinition['columns'] = [];
-    for (const key of columnKeys) {
-      const meta = await this.attribute(key, signal);
-      columns.push({ key, display_name: meta?.displayName ?? key, ...(meta?.outputType ? { output_type: meta.outputType } : {}) });
-    }
-    const groupings: AddeparViewDefinition['groupings'] = [];
-    for (const key of groupingKeys) groupings.push({ key, display_name: (await this.attribute(key, signal))?.displayName ?? key });
     return {
-      id: String(body.data?.id ?? viewId),
       ...(typeof a.display_name === 'string' ? { displayName: a.display_name } : {}),
-      columns,
-      groupings,
+      columns: attributeKeys(query.columns, viewId, 'columns'),
+      groupings: attributeKeys(query.groupings, viewId, 'groupings'),
     };
   }
 
-  private readonly attributeCache = new Map<string, { displayName?: string; outputType?: string } | undefined>();
-
-  /** An attribute's display name and output type (GET /v1/attributes/:key), cached; undefined when unknown. */
-  async attribute(key: string, signal?: AbortSignal): Promise<{ displayName?: string; outputType?: string } | undefined> {
-    if (this.attributeCache.has(key)) return this.attributeCache.get(key);
-    const res = await this.guardAuth(
-      await this.http.request({ method: 'GET', url: `v1/attributes/${encodeURIComponent(key)}`, acceptStatuses: [401, 403, 404], signal }),
-    );
-    let meta: { displayName?: string; outputType?: string } | undefined;
-    if (res.status === 404) {
-      await res.discard();
-    } else {
-      const body = await res.json<{ data?: { attributes?: { display_name?: unknown; output_type?: unknown } } }>();
-      const attrs = body.data?.attributes ?? {};
-      meta = {
-        ...(typeof attrs.display_name === 'string' && attrs.display_name !== '' ? { displayName: attrs.display_name } : {}),
-        ...(typeof attrs.output_type === 'string' ? { outputType: attrs.output_type } : {}),
-      };
+  /**
+   * Display names and output types of attributes: one POST /v1/attributes/query for all of them.
+   * Where the firm's API has no such endpoint (404/405), one GET /v1/attributes/:key each, once.
+   * An attribute the API does not describe is left out (its key stays its name).
+   */
+  async attributes(keys: string[], signal?: AbortSignal): Promise<Map<string, AttributeMeta>> {
+    const out = new Map<string, AttributeMeta>();
+    if (keys.length === 0) return out;
+    if (this.attributeQuery) {
+      const res = await this.guardAuth(
+        await this.http.request({
+          method: 'POST',
+          url: 'v1/attributes/query',
+          headers: { 'content-type': JSON_API },
+          body: { data: { type: 'attribute_search', attributes: { attribute_keys: keys } } },
+          acceptStatuses: [401, 403, 404, 405],
+          signal,
+        }),
+      );
+      if (res.status === 404 || res.status === 405) {
+        await res.discard();
+        this.attributeQuery = false;
+        this.logger.info('Addepar has no attribute query endpoint here; looking attributes up one by one');
+      } else {
+        const body = await res.json<{ data?: { id?: unknown; attributes?: { display_name?: unknown; output_type?: unknown } }[] }>();
+        for (const item of Array.isArray(body.data) ? body.data : []) {
+          if (typeof item.id === 'string') out.set(item.id, attributeMeta(item.attributes));
+        }
+        return out;
+      }
     }
-    this.attributeCache.set(key, meta);
-    return meta;
+    for (const key of keys) {
+      const res = await this.guardAuth(
+        await this.http.request({ method: 'GET', url: `v1/attributes/${encodeURIComponent(key)}`, acceptStatuses: [401, 403, 404], signal }),
+      );
+      if (res.status === 404) {
+        await res.discard();
+        continue;
+      }
+      const body = await res.json<{ data?: { attributes?: { display_name?: unknown; output_type?: unknown } } }>();
+      out.set(key, attributeMeta(body.data?.attributes));
+    }
+    return out;
   }
+
+  /** Every page of a JSON:API list, following links.next. */
+  private async *pages<T>(url: string, query: Record<string, number> | undefined, what: string, signal?: AbortSignal): AsyncGenerator<T[]> {
+    let next: string | undefined = url;
+    let q = query;
+    const seen = new Set<string>();
+    while (next !== undefined) {
+      const res = await this.guardAuth(await this.http.request({ method: 'GET', url: next, query: q, acceptStatuses: [401, 403], signal }));
+      const body = await res.json<{ data?: T[]; links?: { next?: string | null } }>();
+      if (!Array.isArray(body.data)) throw new SystemError(`Addepar returned a ${what} without a data array`);
+      yield body.data;
+      const link = body.links?.next;
+      if (typeof link !== 'string' || link === '') break;
+      const resolved = nextLinkUrl(this.config.baseUrl, link);
+      // A server that repeats a link would loop forever; stop loudly instead.
+      if (seen.has(resolved)) throw new SystemError(`Addepar repeated the pagination link ${link}`);
+      seen.add(resolved);
+      next = resolved;
+      q = undefined;
+    }
+  }
+}
+
+/** The largest page GET /v1/jobs serves: one request observes up to this many jobs. */
+const LIST_POLL_PAGE_SIZE = 2000;
+/** Our clock and Addepar's may disagree by this much when matching a lost launch by its time. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface AttributeMeta {
+  displayName?: string;
+  outputType?: string;
+}
+
+function attributeMeta(attrs: { display_name?: unknown; output_type?: unknown } | undefined): AttributeMeta {
+  return {
+    ...(typeof attrs?.display_name === 'string' && attrs.display_name !== '' ? { displayName: attrs.display_name } : {}),
+    ...(typeof attrs?.output_type === 'string' ? { outputType: attrs.output_type } : {}),
+  };
+}
+
+function attributeKeys(v: unknown, viewId: number, what: string): string[] {
+  if (!Array.isArray(v)) throw new SystemError(`Addepar returned view ${viewId} without ${what}`);
+  return v.map((item: unknown) => {
+    const key = typeof item === 'string' ? item : (item as { key?: unknown } | null)?.key;
+    if (typeof key !== 'string') throw new SystemError(`Addepar returned view ${viewId} with a ${what} entry without a key`);
+    return key;
+  });
+}
+
+/** A parameter as Addepar may echo it: "ENTITY"/"entity", 22/"22", [22]/["22"]. */
+function normaliseParam(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseParam);
+  if (typeof value === 'string') return value.trim().toLowerCase();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value).toLowerCase();
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normaliseParam(v)]));
+  }
+  return value;
+}
+
+/** Every parameter we sent is in the job's parameters with the same value. */
+export function sameParameters(sent: Record<string, unknown>, echoed: Record<string, unknown> | undefined): boolean {
+  if (echoed === undefined) return false;
+  return Object.entries(sent).every(([k, v]) => JSON.stringify(normaliseParam(v)) === JSON.stringify(normaliseParam(echoed[k])));
+}
+
+function isActiveStatus(status: string | undefined): boolean {
+  const s = normaliseStatus(status ?? '');
+  return s === 'queued' || s.includes('waiting_for_capacity') || s === 'picked_up_by_job_runner' || s === 'in_progress';
 }

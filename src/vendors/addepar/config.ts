@@ -5,6 +5,7 @@
  */
 import { commonConfigProperties, type CommonConfig } from '../../core/common-spec.js';
 import { ConfigError } from '../../core/errors.js';
+import { DEFAULT_MAX_WAIT_MINUTES, rateLimitSpec, type RateLimitCommonConfig } from '../../core/rate-limit-spec.js';
 import type { JsonSchema } from '../../core/json-schema.js';
 import { toEpochDay, type WindowSize } from '../../jobs/windows.js';
 
@@ -56,6 +57,15 @@ export interface QueryExportConfig {
   hide_previous_holdings?: boolean;
 }
 
+/** Addepar's published limits per firm (developers.addepar.com/docs/rate-limiting-1); raised limits are granted per firm. */
+export interface AddeparRateLimitConfig extends RateLimitCommonConfig {
+  requests_per_window?: number;
+  window_seconds?: number;
+  requests_per_day?: number;
+}
+
+export const ADDEPAR_DEFAULT_LIMITS = { requests_per_window: 50, window_seconds: 900, requests_per_day: 1000 } as const;
+
 export interface AddeparConfig extends CommonConfig {
   base_url: string;
   firm_id: string;
@@ -73,6 +83,7 @@ export interface AddeparConfig extends CommonConfig {
   poll_interval_seconds?: number;
   max_poll_interval_seconds?: number;
   jobs_page_size?: number;
+  rate_limit?: AddeparRateLimitConfig;
 }
 
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
@@ -284,6 +295,33 @@ export const addeparConnectionSpecification: JsonSchema = {
       default: 500,
       order: 15,
     },
+    rate_limit: rateLimitSpec(
+      "Addepar's limits for your firm, over every API call: 50 requests in any 15 minutes and 1,000 in any 24 hours unless Addepar raised them. jobtap spreads its requests to stay inside them.",
+      {
+        requests_per_window: {
+          type: 'integer',
+          title: 'Requests per window',
+          description: 'Requests the firm may make in any window of window_seconds.',
+          minimum: 1,
+          default: ADDEPAR_DEFAULT_LIMITS.requests_per_window,
+        },
+        window_seconds: {
+          type: 'number',
+          title: 'Window (seconds)',
+          description: 'Length of the sliding window of requests_per_window.',
+          exclusiveMinimum: 0,
+          default: ADDEPAR_DEFAULT_LIMITS.window_seconds,
+        },
+        requests_per_day: {
+          type: 'integer',
+          title: 'Requests per 24 hours',
+          description: 'Requests the firm may make in any 24 hours. A sync stops launching jobs the rest of the day cannot finish, and ends resumably.',
+          minimum: 1,
+          default: ADDEPAR_DEFAULT_LIMITS.requests_per_day,
+        },
+      },
+      16,
+    ),
     ...commonConfigProperties,
   },
 };
@@ -304,6 +342,7 @@ export interface ResolvedConfig {
   onCastError: 'fail' | 'null';
   views: ViewExportConfig[];
   queries: QueryExportConfig[];
+  rateLimit: Required<AddeparRateLimitConfig>;
 }
 
 export const RESERVED_STREAM_NAMES = new Set(['jobs']);
@@ -353,5 +392,11 @@ export function resolveConfig(config: AddeparConfig): ResolvedConfig {
     onCastError: config.on_cast_error ?? 'fail',
     views,
     queries,
+    rateLimit: {
+      ...ADDEPAR_DEFAULT_LIMITS,
+      max_wait_minutes: DEFAULT_MAX_WAIT_MINUTES,
+      clock_speed: 1,
+      ...config.rate_limit,
+    },
   };
 }

@@ -5,6 +5,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Stream } from '../../core/source.js';
 import type { ParseOptions, ResultFormat } from '../../formats/types.js';
+import type { RequestBudget } from '../../http/request-budget.js';
 import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
 import type { JobSlice } from '../../jobs/types.js';
 import type { DateWindow } from '../../jobs/windows.js';
@@ -16,7 +17,13 @@ import { planExportSlices } from './slices.js';
 /** Addepar deletes results 24 hours after the job was created. */
 export const RESULT_RETENTION_MS = 24 * 3_600_000;
 
-export function engineSettings(config: ResolvedConfig): JobEngineSettings {
+/**
+ * Requests one job costs on average: its launch, its download, and a share of the job-list polls
+ * that observe it with the others in flight. What a launch must leave room for in the day's quota.
+ */
+export const REQUESTS_PER_JOB = 3;
+
+export function engineSettings(config: ResolvedConfig, budget: RequestBudget): JobEngineSettings {
   return {
     maxConcurrentJobs: config.maxConcurrentJobs,
     pollIntervalMs: config.pollIntervalMs,
@@ -25,6 +32,15 @@ export function engineSettings(config: ResolvedConfig): JobEngineSettings {
     maxAttempts: 3,
     downloadRetries: 3,
     resultRetentionMs: RESULT_RETENTION_MS,
+    // Addepar cancels a request still running after 60 s: never let a slow destination hold a download open.
+    spoolDownloads: true,
+    launchBudget: {
+      available: () => budget.available(),
+      requestsPerJob: REQUESTS_PER_JOB,
+      requestsPerInflightJob: REQUESTS_PER_JOB - 1,
+      describe: () => budget.describeQuota(),
+    },
+    pollPaceMs: (inflight) => budget.pollPaceMs(inflight),
   };
 }
 
@@ -78,7 +94,7 @@ function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedCo
         previous,
       ),
     toRecords: (rows, slice, ctx) => builder.toRecords(rows, sliceContext(slice), ctx),
-    engine: engineSettings(config),
+    engine: engineSettings(config, api.budget),
   });
 }
 

@@ -41,8 +41,10 @@ function connect(config: AddeparConfig, logger: Logger): { resolved: ResolvedCon
 
 async function viewStreams(resolved: ResolvedConfig, api: AddeparApi, logger: Logger): Promise<Stream[]> {
   const streams: Stream[] = [];
+  if (resolved.views.length === 0) return streams;
+  const definitions = await api.viewDefinitions(resolved.views.map((v) => v.view_id));
   for (const view of resolved.views) {
-    const definition = await api.viewDefinition(view.view_id);
+    const definition = definitions.get(view.view_id);
     if (!definition) {
       throw new ConfigError(`View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).`);
     }
@@ -71,10 +73,11 @@ export const addeparSource: Source<AddeparConfig> = {
         void page;
         break;
       }
-      for (const view of resolved.views) {
-        if (!(await api.viewDefinition(view.view_id))) {
-          return { ok: false, message: `View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).` };
-        }
+      // One view listing proves every view id; the attribute lookups only discover needs are skipped.
+      const missing = resolved.views.length === 0 ? [] : await api.missingViews(resolved.views.map((v) => v.view_id));
+      const broken = resolved.views.find((v) => missing.includes(v.view_id));
+      if (broken !== undefined) {
+        return { ok: false, message: `View export "${broken.name}": Addepar has no portfolio view ${broken.view_id} visible to this user (check view_id).` };
       }
       for (const query of resolved.queries) queryShape(query);
       return { ok: true };

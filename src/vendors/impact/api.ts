@@ -8,6 +8,8 @@ import { ConfigError, SystemError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ResultBody } from '../../formats/types.js';
 import { HttpClient, HttpError } from '../../http/client.js';
+import type { RequestBudget } from '../../http/request-budget.js';
+import { createVendorBudget } from '../../http/vendor-budget.js';
 import type { HttpResponse } from '../../http/types.js';
 import { resultBodyOf } from '../../jobs/result-body.js';
 import type { ImpactSettings } from './config.js';
@@ -30,9 +32,33 @@ export interface ReportExportRequest {
   programId?: string;
 }
 
+/** Budget category of ReportExport calls: they count against the daily quota too. */
+export const REPORT_EXPORT_CATEGORY = 'report_export';
+
+/** The account's request budget: every API call per hour, ReportExport calls per day. */
+export function createImpactBudget(settings: ImpactSettings, logger: Logger): RequestBudget {
+  const r = settings.rateLimit;
+  return createVendorBudget({
+    vendor: 'impact.com',
+    account: `impact|${settings.baseUrl}|${settings.accountSid}`,
+    limits: [
+      { noun: 'requests', requests: r.requests_per_hour, windowMs: 3_600_000 },
+      { noun: 'ReportExport calls', requests: r.report_exports_per_day, windowMs: 86_400_000, categories: [REPORT_EXPORT_CATEGORY], quota: true },
+    ],
+    maxWaitMinutes: r.max_wait_minutes,
+    clockSpeed: r.clock_speed,
+    logger,
+  });
+}
+
 export class ImpactApi {
   private readonly http: HttpClient;
   private readonly base: string;
+
+  /** The account's request budget (daily ReportExport quota included), for launch decisions. */
+  get budget(): RequestBudget {
+    return this.http.budget;
+  }
 
   constructor(
     private readonly settings: ImpactSettings,
@@ -40,6 +66,7 @@ export class ImpactApi {
   ) {
     const basic = Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64');
     this.http = new HttpClient({
+      budget: createImpactBudget(settings, logger),
       baseUrl: settings.baseUrl,
       headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
       timeoutMs: settings.requestTimeoutMs,
@@ -108,6 +135,7 @@ export class ImpactApi {
         method: 'GET',
         url: `${this.base}/ReportExport/${encodeURIComponent(request.reportId)}`,
         query: { START_DATE: request.startDate, END_DATE: request.endDate, ResultFormat: request.resultFormat, SUBAID: request.programId },
+        category: REPORT_EXPORT_CATEGORY,
         signal,
       });
     } catch (err) {

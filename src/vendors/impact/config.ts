@@ -3,6 +3,7 @@
  * settings the streams derive from a validated config (defaults applied, seconds turned into ms).
  */
 import { commonConfigProperties, type CommonConfig } from '../../core/common-spec.js';
+import { DEFAULT_MAX_WAIT_MINUTES, rateLimitSpec, type RateLimitCommonConfig } from '../../core/rate-limit-spec.js';
 import type { ConnectorSpec } from '../../core/source.js';
 
 export const IMPACT_JOB_TYPES = ['DownloadReport', 'ApiReport', 'UploadAds', 'TermModification', 'ClickExport'] as const;
@@ -25,6 +26,20 @@ export interface ReportExportConfig {
   lookback_days?: number;
 }
 
+/** impact.com's limits per account (about 1,000 requests per hour; ReportExport about 100 calls per day). */
+export interface ImpactRateLimitConfig extends RateLimitCommonConfig {
+  requests_per_hour?: number;
+  report_exports_per_day?: number;
+}
+
+export const IMPACT_DEFAULT_LIMITS = { requests_per_hour: 1000, report_exports_per_day: 100 } as const;
+
+/**
+ * Report windows default to a week: a first sync of a year is 53 exports, inside the daily
+ * ReportExport quota of 100 (daily windows would need 365, four days of quota).
+ */
+export const DEFAULT_REPORT_WINDOW: ReportWindow = 'week';
+
 export interface ImpactConfig extends CommonConfig {
   account_sid: string;
   auth_token: string;
@@ -38,6 +53,7 @@ export interface ImpactConfig extends CommonConfig {
   job_timeout_minutes?: number;
   request_timeout_seconds?: number;
   report_exports?: ReportExportConfig[];
+  rate_limit?: ImpactRateLimitConfig;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.impact.com';
@@ -154,13 +170,39 @@ export const impactSpec: ConnectorSpec = {
             name: { type: 'string', title: 'Stream name', pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'Lower-case stream name, e.g. actions_report.' },
             report_id: { type: 'string', title: 'Report Id', pattern: '^[A-Za-z0-9_.-]+$', description: 'Report handle from List Reports, e.g. mp_action_listing_fast.' },
             start_date: { type: 'string', title: 'Start date', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-            window: { type: 'string', title: 'Window', enum: ['day', 'week', 'month'], default: 'day' },
+            window: {
+              type: 'string',
+              title: 'Window',
+              enum: ['day', 'week', 'month'],
+              default: DEFAULT_REPORT_WINDOW,
+              description: 'One export per window. A week keeps a first sync of a year (53 exports) inside the daily ReportExport quota.',
+            },
             result_format: { type: 'string', title: 'Result format', enum: ['CSV', 'JSON'], default: 'CSV' },
             program_id: { type: 'string', title: 'Program Id (SUBAID)' },
             lookback_days: { type: 'integer', title: 'Lookback days', minimum: 0, maximum: 90, default: 1 },
           },
         },
       },
+      rate_limit: rateLimitSpec(
+        "impact.com's limits for your account: about 1,000 requests per hour, and about 100 ReportExport calls per day. jobtap spreads its requests to stay inside them; a sync that would need more ReportExport calls than the day allows ends resumably and the next sync continues.",
+        {
+          requests_per_hour: {
+            type: 'integer',
+            title: 'Requests per hour',
+            description: 'API requests the account may make per hour, all endpoints together.',
+            minimum: 1,
+            default: IMPACT_DEFAULT_LIMITS.requests_per_hour,
+          },
+          report_exports_per_day: {
+            type: 'integer',
+            title: 'ReportExport calls per day',
+            description: 'ReportExport calls the account may make per day; each report window is one call.',
+            minimum: 1,
+            default: IMPACT_DEFAULT_LIMITS.report_exports_per_day,
+          },
+        },
+        12,
+      ),
       ...commonConfigProperties,
     },
   },
@@ -181,6 +223,7 @@ export interface ImpactSettings {
   requestTimeoutMs: number;
   onCastError: 'fail' | 'null';
   reports: ResolvedReport[];
+  rateLimit: Required<ImpactRateLimitConfig>;
 }
 
 export interface ResolvedReport {
@@ -212,10 +255,11 @@ export function resolveSettings(config: ImpactConfig): ImpactSettings {
       name: r.name,
       reportId: r.report_id,
       startDate: r.start_date ?? config.start_date,
-      window: r.window ?? 'day',
+      window: r.window ?? DEFAULT_REPORT_WINDOW,
       resultFormat: r.result_format ?? 'CSV',
       programId: r.program_id,
       lookbackDays: r.lookback_days ?? 1,
     })),
+    rateLimit: { ...IMPACT_DEFAULT_LIMITS, max_wait_minutes: DEFAULT_MAX_WAIT_MINUTES, clock_speed: 1, ...config.rate_limit },
   };
 }

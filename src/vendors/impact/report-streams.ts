@@ -12,7 +12,7 @@ import { createJobStream } from '../../jobs/job-stream.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { dateWindows, windowStartAfterCursor } from '../../jobs/windows.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
-import type { ImpactApi } from './api.js';
+import { REPORT_EXPORT_CATEGORY, type ImpactApi } from './api.js';
 import type { ImpactSettings, ResolvedReport } from './config.js';
 import { todayUtc } from './job-listing.js';
 import { engineSettings } from './results-stream.js';
@@ -64,6 +64,15 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
         data,
       }));
     },
-    engine: engineSettings(settings),
+    engine: {
+      ...engineSettings(settings, api.budget),
+      // Each window spends one ReportExport call of the day's quota (polls and downloads are ordinary requests).
+      launchBudget: {
+        available: () => api.budget.available(REPORT_EXPORT_CATEGORY),
+        requestsPerJob: 1,
+        requestsPerInflightJob: 0,
+        describe: () => api.budget.describeQuota(REPORT_EXPORT_CATEGORY),
+      },
+    },
   });
 }

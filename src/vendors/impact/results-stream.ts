@@ -15,7 +15,8 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { Row, Stream } from '../../core/source.js';
-import { createJobStream } from '../../jobs/job-stream.js';
+import type { RequestBudget } from '../../http/request-budget.js';
+import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
 import type { ImpactApi } from './api.js';
@@ -144,7 +145,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
       typer.reportCastFailures(logger);
       return typed.map((data, i) => envelope(meta, ctx.firstRowNumber + i, data));
     },
-    engine: engineSettings(settings),
+    engine: engineSettings(settings, api.budget),
   });
   return {
     ...stream,
@@ -155,7 +156,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
   };
 }
 
-export function engineSettings(settings: ImpactSettings): Parameters<typeof createJobStream>[0]['engine'] {
+export function engineSettings(settings: ImpactSettings, budget: RequestBudget): JobEngineSettings {
   return {
     maxConcurrentJobs: settings.maxConcurrentDownloads,
     pollIntervalMs: settings.pollIntervalMs,
@@ -163,5 +164,6 @@ export function engineSettings(settings: ImpactSettings): Parameters<typeof crea
     jobTimeoutMs: settings.jobTimeoutMs,
     maxAttempts: 3,
     downloadRetries: 3,
+    pollPaceMs: (inflight) => budget.pollPaceMs(inflight),
   };
 }

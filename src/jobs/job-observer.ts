@@ -1,0 +1,68 @@
+/**
+ * What the engine knows about the status of its in-flight jobs, and how it asks: one job at a
+ * time (`adapter.status`), or every in-flight job of the stream at once when the adapter can
+ * (`adapter.statuses`, e.g. one page of a vendor's job list). A rate-limited vendor makes each
+ * request count: a round that observes ten jobs costs one request instead of ten, and a job seen
+ * completed in an earlier round needs no poll of its own when its turn comes.
+ *
+ * Rounds are spaced by the budget's pace (how often a poll round may spend a request), so polls
+ * never crowd out the launches and downloads that move the sync forward.
+ */
+import type { JobAdapter, JobState, JobStatus } from './types.js';
+
+/** States that never change again for the same job id. */
+const SETTLED = new Set<JobState>(['completed', 'failed', 'cancelled', 'expired']);
+
+export interface ObservedStatus {
+  status: JobStatus;
+  /** Real ms of the observation. */
+  at: number;
+}
+
+export class JobObserver<P> {
+  private readonly known = new Map<string, ObservedStatus>();
+  private lastRoundAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly adapter: JobAdapter<P>,
+    /** The job ids in flight in this stream right now. */
+    private readonly inflight: () => string[],
+    /** Real ms a poll round must wait after the previous one (0 when the budget has room). */
+    private readonly paceMs: () => number = () => 0,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A settled status seen earlier: no request needed. */
+  settled(jobId: string): JobStatus | undefined {
+    const seen = this.known.get(jobId);
+    return seen !== undefined && SETTLED.has(seen.status.state) ? seen.status : undefined;
+  }
+
+  /** Real ms until the next poll round is allowed. */
+  waitBeforeNextRoundMs(): number {
+    return Math.max(0, this.lastRoundAt + this.paceMs() - this.now());
+  }
+
+  /** The job's status now: from an earlier round when settled, else one poll round. */
+  async statusOf(jobId: string, signal: AbortSignal): Promise<JobStatus> {
+    const settled = this.settled(jobId);
+    if (settled !== undefined) return settled;
+    this.lastRoundAt = this.now();
+    if (this.adapter.statuses !== undefined) {
+      const wanted = [jobId, ...this.inflight().filter((id) => id !== jobId && this.settled(id) === undefined)];
+      const seen = await this.adapter.statuses(wanted, signal);
+      const at = this.now();
+      for (const [id, status] of seen) this.known.set(id, { status, at });
+      const mine = seen.get(jobId);
+      if (mine !== undefined) return mine;
+    }
+    const status = await this.adapter.status(jobId, signal);
+    this.known.set(jobId, { status, at: this.now() });
+    return status;
+  }
+
+  /** Drops what is known about a job (relaunched, or fully read). */
+  forget(jobId: string): void {
+    this.known.delete(jobId);
+  }
+}
