@@ -11,7 +11,7 @@ import { messageOf, SystemError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { abortReason, defaultRetryPolicy, parseRetryAfterMs, retryDelayMs, sleep } from './backoff.js';
 import { checkedReadable, checkedText, declaredLength, type BodyReadOptions } from './body.js';
-import { describeNetworkError, HttpError, isRetryableNetworkError, isRetryableStatus } from './errors.js';
+import { describeNetworkError, failedBeforeSending, HttpError, isRetryableNetworkError, isRetryableStatus, saysNotProcessed } from './errors.js';
 import { rateLimitHint } from './rate-limit-headers.js';
 import { RequestBudget, type RequestTicket } from './request-budget.js';
 import { maskSecrets, maskUrl } from './redact.js';
@@ -90,7 +90,16 @@ export class HttpClient {
       } finally {
         ticket?.done();
       }
+      // A POST that may have reached the server is not sent again: it could create a second job.
+      // The caller finds out what happened (e.g. the job engine looks the job up by its parameters).
+      const repeatable = hop.method !== 'POST' && hop.method !== 'PATCH';
       if (attempt.kind === 'network') {
+        if (!repeatable && attempt.retryable && !failedBeforeSending(attempt.error)) {
+          throw new TransientError(
+            `${hop.method} ${this.mask(hop.url)} failed (${attempt.description}); it may or may not have been processed, so it is not sent again blindly`,
+            { cause: attempt.error },
+          );
+        }
         if (retry >= this.policy.maxRetries || !attempt.retryable) {
           throw new TransientError(`${hop.method} ${this.mask(hop.url)} failed after ${retry + 1} attempt(s): ${attempt.description}`, {
             cause: attempt.error,
@@ -147,7 +156,7 @@ export class HttpClient {
         return this.wrap(response, hop, controller, release, repeat);
       }
 
-      if (isRetryableStatus(status) && retry < this.policy.maxRetries) {
+      if (isRetryableStatus(status) && retry < this.policy.maxRetries && (repeatable || saysNotProcessed(status))) {
         const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
         await discardBody(response);
         release();

@@ -77,6 +77,28 @@ export function isRetryableNetworkError(err: unknown): boolean {
   return false;
 }
 
+/** Failures that happen before a request reaches the server: repeating it cannot do the work twice. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** True when the failure certainly happened before the server received the request (a refused connection, a DNS failure). */
+export function failedBeforeSending(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (typeof e !== 'object') break;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Statuses that say a request was not processed (refused for its rate, or the service is down),
+ * so even a POST may be sent again. A 500/502/504 leaves it open whether the work was done.
+ */
+export function saysNotProcessed(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
 /** A one-line description of a network failure including its root cause code. */
 export function describeNetworkError(err: unknown): string {
   const parts: string[] = [];

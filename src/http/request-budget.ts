@@ -54,8 +54,13 @@ export interface RequestBudgetOptions {
 }
 
 export const DEFAULT_MAX_WAIT_MS = 20 * 60_000;
-/** Waits shorter than this (vendor clock) are pacing, logged at DEBUG; longer ones at INFO. */
+/**
+ * Waits at least this long (vendor clock) are logged at INFO each time; shorter ones (the pacing of
+ * a busy budget) at INFO once per QUIET_PERIOD_MS so a person sees requests being spread out,
+ * and at DEBUG otherwise.
+ */
 const LOUD_WAIT_MS = 60_000;
+const QUIET_PERIOD_MS = 15 * 60_000;
 /** 429s without any hint: backoff on the vendor clock, doubling from 1 s up to 5 min. */
 const HINTLESS_FIRST_MS = 1_000;
 const HINTLESS_MAX_MS = 5 * 60_000;
@@ -105,6 +110,8 @@ export class RequestBudget {
   /** Real ms before which no request may be sent (a 429's instruction). */
   private pausedUntil = 0;
   private lastLoggedWaitEnd = 0;
+  /** Real ms of the last INFO line about a wait. */
+  private lastInfoAt = Number.NEGATIVE_INFINITY;
   private readonly counters: BudgetStats = { requests: 0, budgetWaits: 0, rateLimited: 0, waitedMs: 0 };
 
   constructor(options: RequestBudgetOptions) {
@@ -191,7 +198,7 @@ export class RequestBudget {
     const until = this.now() + waitVendorMs / this.clockSpeed;
     this.pausedUntil = Math.max(this.pausedUntil, until);
     const source = hint === undefined ? 'no wait given, backing off' : `${hint.header}: ${Math.round(hint.waitMs / 1000)} s`;
-    this.logger.warn(`${this.vendor} rate limit (HTTP 429, ${source}): waiting ${formatDuration(waitVendorMs)}${usage}`);
+    this.logger.warn(`${this.vendor} rate limit (HTTP 429, ${source}): waiting ${formatDuration(waitVendorMs)}${usage}${this.realTimeNote(waitVendorMs)}`);
   }
 
   /**
@@ -209,12 +216,14 @@ export class RequestBudget {
    * counting ordinary requests is less than half used; then `roundSize` (the jobs one round
    * observes, 2 to 8) request intervals of the tightest such limit: the more jobs a round sees,
    * the more completions it finds when it comes later, for the same one request.
+   * Daily quotas do not pace polls: they cap what a sync may spend in all (the launch decisions
+   * keep to that), and spreading polls thin over a day would only leave jobs waiting.
    */
   pollPaceMs(roundSize: number): number {
     const now = this.now();
     let pace = 0;
     for (const limit of this.limits) {
-      if (!counts(limit, 'default')) continue;
+      if (limit.quota || !counts(limit, 'default')) continue;
       if (this.usedIn(limit, now) < limit.requests / 2) continue;
       const perRequest = this.windowRealMs(limit) / limit.requests;
       pace = Math.max(pace, perRequest * Math.min(8, Math.max(2, roundSize)));
@@ -314,8 +323,12 @@ export class RequestBudget {
         ? 'after an HTTP 429'
         : `${formatCount(blocked.used ?? 0)} of ${formatCount(limit.requests)} ${limit.noun} used in the last ${formatWindow(limit.windowMs)}`;
     const line = `${this.vendor} rate limit: waiting ${formatDuration(waitVendorMs)} (${why})${this.realTimeNote(waitVendorMs)}`;
-    if (waitVendorMs >= LOUD_WAIT_MS) this.logger.info(line);
-    else this.logger.debug(line);
+    if (waitVendorMs >= LOUD_WAIT_MS || now - this.lastInfoAt >= QUIET_PERIOD_MS / this.clockSpeed) {
+      this.lastInfoAt = now;
+      this.logger.info(line);
+    } else {
+      this.logger.debug(line);
+    }
   }
 
   private describe429(limit: RequestLimit | undefined, hint: RateLimitHint | undefined): string {

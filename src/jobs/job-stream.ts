@@ -71,6 +71,9 @@ export interface JobStreamOptions<P> {
   engine: JobEngineSettings;
 }
 
+/** Launch requests per slice when a failed launch is confirmed (through findLaunched) to have made no job. */
+const LAUNCH_ATTEMPTS = 4;
+
 const KNOWN_STATES = new Set<JobState>(['pending', 'running', 'completed', 'failed', 'cancelled', 'expired']);
 
 
@@ -120,19 +123,21 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     const observer = new JobObserver(options.adapter, inflightIds, () => settings.pollPaceMs?.(inflightIds().length) ?? 0);
     let completedHere = 0;
     /** Set when the daily quota cannot carry another job: nothing more is launched this sync. */
-    let quotaStop: string | undefined;
-    const progressNote = (): string => `stream ${options.info.name}: ${completedHere} of ${runs.length} jobs done this sync`;
+    let quotaStop: { quota: string; left: number } | undefined;
+    const progressNote = (): string => `${completedHere} of ${runs.length} jobs of stream ${options.info.name} done this sync`;
     const launchAllowed = (): boolean => {
       const gate = settings.launchBudget;
-      if (gate === undefined || quotaStop !== undefined) return quotaStop === undefined;
-      const needed = Object.keys(current.inflight).length * gate.requestsPerInflightJob + gate.requestsPerJob;
+      if (quotaStop !== undefined) return false;
+      if (gate === undefined) return true;
+      const inflight = Object.keys(current.inflight).length;
       const left = gate.available();
-      if (left >= needed) return true;
-      quotaStop = `${gate.describe()} is used up: ${left} request(s) left today, and another job needs about ${gate.requestsPerJob} besides those of the jobs in flight`;
-      logger.warn(`${options.info.name}: ${quotaStop}; launching no more jobs this sync, finishing the ${Object.keys(current.inflight).length} in flight`);
+      if (left >= inflight * gate.requestsPerInflightJob + gate.requestsPerJob) return true;
+      quotaStop = { quota: gate.describe(), left };
+      logger.warn(
+        `${options.info.name}: ${quotaStop.quota} is nearly used up (${left} request(s) left, not enough for another job besides the ${inflight} in flight); launching no more jobs this sync`,
+      );
       return false;
     };
-
     /**
      * Launches the slice's job and records it in `inflight`; the caller yields the state next.
      * With an adapter that can find launched jobs, a launch mark is yielded first, so that a crash
@@ -144,24 +149,34 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         current.launching = { ...current.launching, [key]: new Date().toISOString() };
         yield snapshot();
       }
-      let jobId: string;
-      try {
-        ({ jobId } = await options.adapter.launch(run.slice.params, signal));
-      } catch (err) {
-        // The request may have created the job even though its answer was lost (a reset or
-        // timeout after the vendor accepted it): look before failing the sync over it.
-        const since = current.launching?.[key];
-        if (signal.aborted || !isTransientFailure(err) || since === undefined || !options.adapter.findLaunched) throw err;
-        let found: { jobId: string } | undefined;
+      let jobId: string | undefined;
+      for (let attempt = 1; jobId === undefined; attempt++) {
         try {
-          found = await options.adapter.findLaunched(run.slice.params, since, signal);
-        } catch (lookupErr) {
-          logger.warn(`${options.info.name}: could not look for the job of slice ${key} after a failed launch: ${messageOf(lookupErr)}`);
+          ({ jobId } = await options.adapter.launch(run.slice.params, signal));
+        } catch (err) {
+          // The request may have created the job even though its answer was lost (a reset, a
+          // timeout or a 5xx after the vendor accepted it): look before launching again.
+          const since = current.launching?.[key];
+          if (signal.aborted || !isTransientFailure(err) || since === undefined || !options.adapter.findLaunched) throw err;
+          let found: { jobId: string } | undefined;
+          try {
+            found = await options.adapter.findLaunched(run.slice.params, since, signal);
+          } catch (lookupErr) {
+            // The launch mark stays in state, so the next sync looks again before launching.
+            logger.warn(`${options.info.name}: could not look for the job of slice ${key} after a failed launch: ${messageOf(lookupErr)}`);
+            throw err;
+          }
+          if (found !== undefined) {
+            logger.warn(`${options.info.name}: launch of slice ${key} reported ${messageOf(err)}, but the vendor has job ${found.jobId} for it; using that job`);
+            jobId = found.jobId;
+            break;
+          }
+          // No job was made: launching again cannot duplicate one.
+          if (attempt >= LAUNCH_ATTEMPTS) throw err;
+          const delay = Math.min(settings.maxPollIntervalMs, settings.pollIntervalMs * 2 ** attempt);
+          logger.warn(`${options.info.name}: launch of slice ${key} failed (${messageOf(err)}) and the vendor has no job for it; launching again in ${delay} ms (${attempt}/${LAUNCH_ATTEMPTS - 1})`);
+          await sleepFor(delay, signal);
         }
-        // The launch mark stays in state, so the next sync looks again before launching.
-        if (!found) throw err;
-        logger.warn(`${options.info.name}: launch of slice ${key} reported ${messageOf(err)}, but the vendor has job ${found.jobId} for it; using that job`);
-        jobId = found.jobId;
       }
       launchedHere.add(jobId);
       run.firstStartedAt ??= Date.now();
@@ -209,7 +224,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
           yield snapshot();
         }
         if (current.inflight[runs[head]!.slice.key] === undefined && quotaStop !== undefined) {
-          throw new TransientError(`${quotaStop}. ${progressNote()}; the next sync continues from here.`);
+          throw new TransientError(`${quotaStop.quota} is used up: ${progressNote()} (${quotaStop.left} request(s) were left, too few for another job); the next sync continues from here.`);
         }
         yield* runSlice(runs[head]!, request, launch, snapshot, observer);
         const { slice } = runs[head]!;

@@ -1,0 +1,211 @@
+/**
+ * Addepar's published rate limits through the real CLI: the sandbox enforces 50 requests per 15
+ * minutes and 1,000 per 24 hours per firm (on a fast clock), and cancels requests running over
+ * 60 s. jobtap must finish backfills that need more than one window without a single 429, wait
+ * out 429s another client provokes, end a sync cleanly when the day's quota is used up (the next
+ * sync finishing the rest, nothing lost or read twice), find a job whose launch answer was lost,
+ * and never hold a download open while a slow destination takes its records.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
+import { parseJsonLines, runCli, spawnCli } from '../helpers/cli.js';
+import { assertValidAirbyteMessages } from '../helpers/protocol.js';
+import {
+  airbyte,
+  baseConfig,
+  expectedViewRecords,
+  Harness,
+  holdingsCatalog,
+  launchesFor,
+  nextState,
+  ofType,
+  recordsOf,
+  SOURCE,
+  withoutEntityId,
+  type Json,
+} from './harness.js';
+
+const h = new Harness();
+afterEach(() => h.close());
+
+const MONTHS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'].map((m) => {
+  const start = `2024-${m}-01`;
+  const end = new Date(Date.UTC(2024, Number(m), 0)).toISOString().slice(0, 10);
+  return { start, end };
+});
+const PORTFOLIOS = [101, 102, 103];
+/** One view export, three portfolios, twelve monthly windows: 36 jobs, more requests than one 15-minute window allows. */
+const BACKFILL = {
+  start_date: '2024-01-01',
+  end_date: '2024-12-31',
+  max_concurrent_jobs: 6,
+  view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: PORTFOLIOS, output_type: 'CSV' }],
+};
+
+function expectedBackfill(): Json[] {
+  const out: Json[] = [];
+  for (const id of PORTFOLIOS) for (const w of MONTHS) out.push(...expectedViewRecords(12, 'ENTITY', id, w));
+  return out;
+}
+
+function key(r: Json): string {
+  return `${String(r.portfolio_id)}|${String(r.window_start)}|${String(r.window_end)}|${String(r.path)}`;
+}
+
+function sortByKey(records: Json[]): Json[] {
+  return [...records].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+function logs(messages: Json[]): string[] {
+  return ofType(messages, 'LOG').map((m) => String((m.log as Json).message));
+}
+
+function errors(messages: Json[]): Json[] {
+  return ofType(messages, 'TRACE')
+    .map((m) => (m.trace as Json).error as Json | undefined)
+    .filter((e): e is Json => e !== undefined);
+}
+
+describe('Addepar rate limits', () => {
+  it('a backfill that needs more requests than one 15-minute window allows completes without a single 429', async () => {
+    const sb = await h.sandbox();
+    // Every job launched at once: the first minutes need more than the window holds.
+    const config = h.file('c.json', baseConfig(sb, { ...BACKFILL, max_concurrent_jobs: 20 }));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    const records = withoutEntityId(recordsOf(r.messages, 'holdings'));
+    expect(new Set(records.map(key)).size).toBe(records.length);
+    expect(sortByKey(records)).toEqual(sortByKey(expectedBackfill()));
+    for (const id of PORTFOLIOS) for (const w of MONTHS) expect(launchesFor(sb, id, w.start)).toBe(1);
+    // More requests than the window holds, spread by the budget over more than one window: the
+    // sandbox never had to refuse one.
+    expect(sb.requests.length).toBeGreaterThan(50);
+    expect((sb.requests.at(-1)!.at - sb.requests[0]!.at) * 100).toBeGreaterThan(15 * 60_000);
+    expect(sb.stats().served429).toBe(0);
+    expect(logs(r.messages).some((l) => /^Addepar rate limit: waiting [\d.]+ (s|min)( \d+ s)? \(50 of 50 requests used in the last 15 min\) \[[\d.]+ m?s real time at clock speed ×100\]$/.test(l))).toBe(true);
+  }, 120_000);
+
+  it('429s with X-RateLimit-Retry-After (another client used up the window) are waited out, not failed', async () => {
+    const sb = await h.sandbox();
+    h.allowLimitHits(sb);
+    const catalog = h.file('cat.json', await holdingsCatalog(h));
+    // Another client of the firm spends the whole window just before the sync starts.
+    const auth = { authorization: `Basic ${Buffer.from('sandbox-key:sandbox-secret').toString('base64')}`, 'addepar-firm': '1' };
+    for (let i = 0; i < 50; i++) await (await fetch(`${sb.url}/v1/jobs?page[limit]=1`, { headers: auth })).arrayBuffer();
+    const config = h.file('c.json', baseConfig(sb, { end_date: '2024-01-31', view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101] }] }));
+    const started = Date.now();
+    const r = await airbyte(['read', '--config', config, '--catalog', catalog], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 101, MONTHS[0]!));
+    // The sandbox refused the sync's first request and said how long to wait; jobtap waited that long.
+    expect(sb.stats().served429).toBeGreaterThanOrEqual(1);
+    const waited = logs(r.messages).find((l) => l.includes('HTTP 429'));
+    expect(waited).toMatch(/^Addepar rate limit \(HTTP 429, X-RateLimit-Retry-After: \d+ s\): waiting 1[45] min( \d+ s)? \(jobtap counted \d of 50 requests in the last 15 min; other clients of this account share the limit\) \[[\d.]+ s real time at clock speed ×100\]$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
+    expect(errors(r.messages)).toEqual([]);
+  }, 120_000);
+
+  it('a storm of 429s longer than the failure retries is waited out, request by request', async () => {
+    const storm = createFaultInjector([
+      // Six refusals in a row, more than the five retries a failing request gets.
+      { id: 'storm', method: 'GET', path: /\/v1\/jobs/, skip: 1, times: 6, action: { kind: 'status', status: 429, headers: { 'x-ratelimit-retry-after': '60' } } },
+    ]);
+    const sb = await h.sandbox({ interceptors: [storm.interceptor] });
+    const config = h.file('c.json', baseConfig(sb, { end_date: '2024-01-31' }));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(storm.hits('storm')).toBe(6);
+    expect(logs(r.messages).filter((l) => l.startsWith('Addepar rate limit (HTTP 429, X-RateLimit-Retry-After: 60 s): waiting 1 min'))).toHaveLength(6);
+    expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual([...expectedViewRecords(12, 'ENTITY', 101, MONTHS[0]!), ...expectedViewRecords(12, 'ENTITY', 102, MONTHS[0]!)]);
+  }, 120_000);
+
+  it("the day's quota ends each sync with a resumable transient_error; the next days' syncs finish with no key lost or repeated", async () => {
+    const sb = await h.sandbox({ rateLimits: { requestsPerDay: 40 } });
+    const catalog = h.file('cat.json', await holdingsCatalog(h));
+    const config = h.file('c.json', baseConfig(sb, BACKFILL));
+    const first = await airbyte(['read', '--config', config, '--catalog', catalog], 90_000);
+    expect(first.code).toBe(1);
+    const [error] = errors(first.messages);
+    expect(error?.failure_type).toBe('transient_error');
+    expect(String(error?.message)).toMatch(
+      /^Addepar's daily request limit \(40 per 24 h\) is used up: \d+ of 36 jobs of stream holdings done this sync \(\d+ request\(s\) were left, too few for another job\); the next sync continues from here\.$/,
+    );
+    expect(sb.stats().served429).toBe(0);
+    const done = Number(/: (\d+) of 36 jobs/.exec(String(error?.message))![1]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(36);
+    // Every job it launched was finished and read: nothing is left in flight for tomorrow.
+    expect(Object.keys(((nextState(first.messages)[0]!.stream as Json).stream_state as Json).inflight as Json)).toEqual([]);
+
+    // Each next day (sandbox clock; the request ledger of the day before has expired too) a sync
+    // continues from the last state, until the backfill is complete.
+    let state = nextState(first.messages);
+    const delivered = [...recordsOf(first.messages, 'holdings')];
+    let finished = false;
+    for (let day = 2; day <= 5 && !finished; day++) {
+      sb.clock.advance(24 * 3_600_000 + 60_000);
+      const ledger = mkdtempSync(path.join(tmpdir(), 'jobtap-next-day-'));
+      try {
+        const run = await runCli(SOURCE, ['read', '--config', config, '--catalog', catalog, '--state', h.file(`s${day}.json`, state)], {
+          env: { JOBTAP_CACHE_DIR: ledger },
+          timeoutMs: 90_000,
+        });
+        assertValidAirbyteMessages(run.messages);
+        delivered.push(...recordsOf(run.messages, 'holdings'));
+        state = nextState(run.messages);
+        if (run.code === 0) finished = true;
+        else expect(errors(run.messages).map((e) => e.failure_type)).toEqual(['transient_error']);
+      } finally {
+        rmSync(ledger, { recursive: true, force: true });
+      }
+    }
+    expect(finished).toBe(true);
+    const all = withoutEntityId(delivered);
+    expect(new Set(all.map(key)).size).toBe(all.length);
+    expect(sortByKey(all)).toEqual(sortByKey(expectedBackfill()));
+    for (const id of PORTFOLIOS) for (const w of MONTHS) expect(launchesFor(sb, id, w.start)).toBe(1);
+    expect(sb.stats().served429).toBe(0);
+  }, 180_000);
+
+  it('a launch whose answer was lost (connection reset after Addepar created the job) is found in the job list: no orphan job', async () => {
+    const lost = createFaultInjector([
+      // The job is created, then the connection breaks before the answer's body arrives.
+      { id: 'lost', method: 'POST', path: /\/v1\/jobs$/, skip: 1, times: 1, action: { kind: 'reset_mid_body', afterBytes: 0 } },
+    ]);
+    const sb = await h.sandbox({ interceptors: [lost.interceptor] });
+    const config = h.file('c.json', baseConfig(sb, { end_date: '2024-01-31' }));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lost.hits('lost')).toBe(1);
+    expect(sb.jobs).toHaveLength(2);
+    for (const id of [101, 102]) expect(launchesFor(sb, id, MONTHS[0]!.start)).toBe(1);
+    // Every job Addepar ran was read: none left behind.
+    expect(sb.jobs.every((j) => j.downloads > 0)).toBe(true);
+    expect(logs(r.messages).some((l) => /launch of slice ENTITY:102\|2024-01-01\.\.2024-01-31 reported .*, but the vendor has job .* for it; using that job/.test(l))).toBe(true);
+    expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual([...expectedViewRecords(12, 'ENTITY', 101, MONTHS[0]!), ...expectedViewRecords(12, 'ENTITY', 102, MONTHS[0]!)]);
+  });
+
+  it('meets the 60-second request limit while a slow destination takes a large result', async () => {
+    // ×20: Addepar's 60 s are 3 s of real time; the destination below stops reading for 6 s.
+    const sb = await h.sandbox({ clockSpeed: 20, maxRequestMs: 60_000, chunkedResults: true });
+    const big = 1_000_000 + 40_000;
+    const config = h.file('c.json', baseConfig(sb, { end_date: '2024-01-31', view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [big] }] }));
+    const child = spawnCli(SOURCE, ['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
+    const chunks: Buffer[] = [];
+    // Nobody reads stdout until the result was served: the connector's writes back up.
+    while (!sb.requests.some((q) => q.path.endsWith('/download'))) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 6_000));
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    const messages = parseJsonLines(Buffer.concat(chunks).toString('utf8'));
+    assertValidAirbyteMessages(messages);
+    expect(code).toBe(0);
+    expect(sb.stats().requestsTimedOut).toBe(0);
+    expect(recordsOf(messages, 'holdings').length).toBeGreaterThan(40_000);
+    expect(sb.jobs).toHaveLength(1);
+  }, 120_000);
+});
