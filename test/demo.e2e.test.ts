@@ -57,6 +57,13 @@ describe('npm run demo', () => {
     }
   });
 
+  it("stays inside both vendors' rate limits: the sandboxes refused no request", () => {
+    const limits = JSON.parse(readFileSync(path.join(out, 'rate-limits.json'), 'utf8')) as Record<string, { requests: number; served429: number }>;
+    expect(limits.addepar!.requests).toBeGreaterThan(0);
+    expect([limits.addepar!.served429, limits.impact!.served429]).toEqual([0, 0]);
+    expect(result.stdout).toMatch(/requests: Addepar \d+ \(429s served: 0\), impact\.com \d+ \(429s served: 0\)/);
+  });
+
   it('Addepar: run 1 reads the windows up to last month, run 2 only the new window of this month', () => {
     const today = new Date();
     const thisMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)).toISOString().slice(0, 10);

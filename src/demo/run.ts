@@ -115,8 +115,16 @@ async function main(): Promise<void> {
       ...(await syncVendor('impact', outRoot, [impactExampleConfig(sbImpact, today), impactExampleConfig(sbImpact, today)], () => sbImpact.advanceClock(86_400_000))),
     );
     writeJson(path.join(outRoot, 'summary.json'), summaries);
+    const limits = {
+      addepar: { requests: sbAddepar.requests.length, ...sbAddepar.stats() },
+      impact: { requests: sbImpact.requests.length, ...sbImpact.stats() },
+    };
+    writeJson(path.join(outRoot, 'rate-limits.json'), limits);
     console.log('');
     printTable(summaries);
+    console.log(
+      `\nrequests: Addepar ${limits.addepar.requests} (429s served: ${limits.addepar.served429}), impact.com ${limits.impact.requests} (429s served: ${limits.impact.served429})`,
+    );
     console.log(`\nrecords: ${outRoot}/<vendor>/run-<n>/<stream>.jsonl   state: ${outRoot}/<vendor>/state-after-run-<n>.json`);
   } finally {
     await Promise.all([addepar?.close(), impact?.close()]);

@@ -334,7 +334,7 @@ export class RequestBudget {
   private describe429(limit: RequestLimit | undefined, hint: RateLimitHint | undefined): string {
     if (limit === undefined) return '';
     const used = this.usedIn(limit);
-    const vendorCount = hint?.limit !== undefined && hint.remaining !== undefined ? ` (${this.vendor} says ${formatCount(hint.limit - hint.remaining)} of ${formatCount(hint.limit)})` : '';
+    const vendorCount = hint?.limit !== undefined && hint.remaining !== undefined ? `, ${this.vendor} says ${formatCount(hint.limit - hint.remaining)} of ${formatCount(hint.limit)}` : '';
     if (used >= limit.requests) return ` (${formatCount(used)} of ${formatCount(limit.requests)} ${limit.noun} used in the last ${formatWindow(limit.windowMs)}${vendorCount})`;
     return ` (jobtap counted ${formatCount(used)} of ${formatCount(limit.requests)} ${limit.noun} in the last ${formatWindow(limit.windowMs)}${vendorCount}; other clients of this account share the limit)`;
   }

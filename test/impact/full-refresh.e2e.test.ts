@@ -15,6 +15,8 @@ describe('source-impact full refresh', () => {
   afterAll(async () => {
     await sandbox.close();
     tmp.remove();
+    // Under impact.com's limits (on by default) jobtap never provoked a 429.
+    expect(sandbox.stats().served429).toBe(0);
   });
 
   it('reads every job result again after a finished full refresh', async () => {
