@@ -138,6 +138,8 @@ export interface SyncRun {
   flush(): Promise<void>;
   /** Tells the crash reporter which sync is running (undefined once it ended). */
   track(handle: InterruptHandle | undefined): void;
+  /** What the sync asked of the vendor, logged at its end. */
+  usage?(): string | undefined;
 }
 
 /**
@@ -157,6 +159,8 @@ export async function runSyncUntilInterrupted(run: SyncRun): Promise<void> {
       sink: run.sink,
     });
     run.logger.info(`Sync ${outcome.ok ? 'finished' : 'stopped'}: ${outcome.recordCount} records`);
+    const usage = run.usage?.();
+    if (usage !== undefined) run.logger.info(usage);
     if (!outcome.ok) process.exitCode = interrupts.exitCode() ?? 1;
   } finally {
     run.track(undefined);

@@ -120,6 +120,7 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
         stopSignal: stdoutGone.signal,
         flush: () => writer.flush(),
         track: (handle) => (activeSync = handle),
+        usage: () => source.usage?.(config),
       });
     });
 

@@ -102,6 +102,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
         stopSignal: stdoutGone.signal,
         flush: () => writer.flush(),
         track: (handle) => (activeSync = handle),
+        usage: () => source.usage?.(config),
       });
     });
 

@@ -86,4 +86,6 @@ export interface Source<Config> {
   check(config: Config, logger: Logger): Promise<CheckResult>;
   /** Every stream this config offers (discover), ready to read. */
   streams(config: Config, logger: Logger): Promise<Stream[]>;
+  /** What the streams of this config asked of the vendor (requests, rate-limit waits), for the sync's last log line. */
+  usage?(config: Config): string | undefined;
 }

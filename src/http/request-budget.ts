@@ -134,6 +134,15 @@ export class RequestBudget {
     return { ...this.counters };
   }
 
+  /** One line for the end of a sync: what this process asked of the vendor and how long it waited. */
+  summary(): string {
+    const c = this.counters;
+    return (
+      `${this.vendor} requests this sync: ${formatCount(c.requests)} (${formatCount(c.rateLimited)} answered 429 and waited out; ` +
+      `${formatCount(c.budgetWaits)} waited for room in the rate-limit budget; ${formatDuration(c.waitedMs)} of waiting in all)`
+    );
+  }
+
   /** Longest limit window in real ms (how far back the ledger must look). */
   longestWindowRealMs(): number {
     return Math.max(60_000 / this.clockSpeed, ...this.limits.map((l) => this.windowRealMs(l)));

@@ -85,6 +85,9 @@ describe('Addepar rate limits', () => {
     expect(sb.requests.length).toBeGreaterThan(50);
     expect((sb.requests.at(-1)!.at - sb.requests[0]!.at) * 100).toBeGreaterThan(15 * 60_000);
     expect(sb.stats().served429).toBe(0);
+    // The sync's last lines say what it asked of Addepar, and how long it waited for the budget.
+    const requestsOfTheRead = sb.requests.length;
+    expect(logs(r.messages).at(-1)).toMatch(new RegExp(`^Addepar requests this sync: ${requestsOfTheRead} \\(0 answered 429 and waited out; [1-9]\\d* waited for room in the rate-limit budget; .+ of waiting in all\\)$`));
     expect(logs(r.messages).some((l) => /^Addepar rate limit: waiting [\d.]+ (s|min)( \d+ s)? \(50 of 50 requests used in the last 15 min\) \[[\d.]+ m?s real time at clock speed ×100\]$/.test(l))).toBe(true);
   }, 120_000);
 
@@ -107,6 +110,46 @@ describe('Addepar rate limits', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
     expect(errors(r.messages)).toEqual([]);
   }, 120_000);
+
+  it('SIGTERM while waiting out a 429 ends the sync at once with resumable state; the next sync finishes it', async () => {
+    // The firm's real limit is lower than the connector was told: the sync meets a 429 asking for
+    // ~15 minutes (9 s of real time at ×100).
+    const sb = await h.sandbox({ rateLimits: { requestsPerWindow: 8 } });
+    h.allowLimitHits(sb);
+    const catalog = h.file('cat.json', await holdingsCatalog(h));
+    const config = h.file('c.json', baseConfig(sb, { end_date: '2024-01-31', rate_limit: { clock_speed: sb.clock.speed } }));
+    const child = spawnCli(SOURCE, ['read', '--config', config, '--catalog', catalog]);
+    let text = '';
+    child.stderr.resume();
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+        if (text.includes('HTTP 429') && child.exitCode === null && !child.killed) {
+          child.kill('SIGTERM');
+          resolve();
+        }
+      });
+      child.once('close', () => reject(new Error(`ended before a 429:\n${text}`)));
+    });
+    const stoppedAt = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(Date.now() - stoppedAt).toBeLessThan(2_500);
+    expect(code).toBe(143);
+    const messages = parseJsonLines(text.slice(0, text.lastIndexOf('\n') + 1));
+    assertValidAirbyteMessages(messages);
+    expect(errors(messages).map((e) => e.failure_type)).toEqual(['transient_error']);
+    const statuses = ofType(messages, 'TRACE').map((m) => ((m.trace as Json).stream_status as Json | undefined)?.status).filter(Boolean);
+    expect(statuses.at(-1)).toBe('INCOMPLETE');
+    const state = nextState(messages);
+    expect(Object.keys(((state[0]!.stream as Json).stream_state as Json).inflight as Json).length).toBeGreaterThan(0);
+
+    // A quarter of an hour later the next sync resumes the jobs in state and finishes.
+    sb.clock.advance(16 * 60_000);
+    const r = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', h.file('s.json', state)], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    const all = withoutEntityId([...recordsOf(messages, 'holdings'), ...recordsOf(r.messages, 'holdings')]);
+    expect(sortByKey(all)).toEqual(sortByKey([...expectedViewRecords(12, 'ENTITY', 101, MONTHS[0]!), ...expectedViewRecords(12, 'ENTITY', 102, MONTHS[0]!)]));
+  }, 60_000);
 
   it('a storm of 429s longer than the failure retries is waited out, request by request', async () => {
     const storm = createFaultInjector([

@@ -200,7 +200,8 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
 
   async cancel(jobId: string): Promise<void> {
     try {
-      const res = await this.http.request({ method: 'DELETE', url: `v1/jobs/${encodeURIComponent(jobId)}`, acceptStatuses: [404] });
+      // Best effort, and never a reason to wait: a sync being stopped must stop now.
+      const res = await this.http.request({ method: 'DELETE', url: `v1/jobs/${encodeURIComponent(jobId)}`, acceptStatuses: [404], budgetMaxWaitMs: 0 });
       await res.discard();
       this.logger.info(`Cancelled Addepar job ${jobId} (HTTP ${res.status})`);
     } catch (err) {

@@ -10,6 +10,7 @@ import { ConfigError, messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CheckResult, ConnectorSpec, Source, Stream } from '../../core/source.js';
 import { HttpError } from '../../http/client.js';
+import type { RequestBudget } from '../../http/request-budget.js';
 import { AddeparApi, createAddeparHttpClient, explainAuthFailure } from './api.js';
 import { addeparConnectionSpecification, resolveConfig, type AddeparConfig, type ResolvedConfig } from './config.js';
 import { queryExportStream, viewExportStream } from './export-stream.js';
@@ -33,9 +34,13 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
+/** The request budget each config's streams use, for the sync's closing line. */
+const budgets = new WeakMap<AddeparConfig, RequestBudget>();
+
 function connect(config: AddeparConfig, logger: Logger): { resolved: ResolvedConfig; api: AddeparApi } {
   const resolved = resolveConfig(config);
   const api = new AddeparApi(createAddeparHttpClient(resolved, logger), resolved, logger);
+  budgets.set(config, api.budget);
   return { resolved, api };
 }
 
@@ -85,6 +90,10 @@ export const addeparSource: Source<AddeparConfig> = {
       if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return { ok: false, message: explainAuthFailure(err.status) };
       return { ok: false, message: messageOf(err) };
     }
+  },
+
+  usage(config: AddeparConfig): string | undefined {
+    return budgets.get(config)?.summary();
   },
 
   async streams(config: AddeparConfig, logger: Logger): Promise<Stream[]> {

@@ -7,6 +7,7 @@ import { ConfigError, messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CheckResult, Source, Stream } from '../../core/source.js';
 import { HttpError } from '../../http/client.js';
+import type { RequestBudget } from '../../http/request-budget.js';
 import { addDays } from '../../jobs/windows.js';
 import { ImpactApi } from './api.js';
 import { impactSpec, resolveSettings, type ImpactConfig } from './config.js';
@@ -18,6 +19,9 @@ import { createJobResultsStream } from './results-stream.js';
 export type { ImpactConfig } from './config.js';
 
 export const IMPACT_VERSION = '0.1.0';
+
+/** The request budget each config's streams use, for the sync's closing line. */
+const budgets = new WeakMap<ImpactConfig, RequestBudget>();
 
 /** Stream names of configured reports must not collide with the fixed streams or each other. */
 function checkReportNames(config: ImpactConfig): void {
@@ -63,10 +67,15 @@ export const impactSource: Source<ImpactConfig> = {
     }
   },
 
+  usage(config: ImpactConfig): string | undefined {
+    return budgets.get(config)?.summary();
+  },
+
   async streams(config: ImpactConfig, logger: Logger): Promise<Stream[]> {
     checkReportNames(config);
     const settings = resolveSettings(config);
     const api = new ImpactApi(settings, logger);
+    budgets.set(config, api.budget);
     return [
       createJobsStream(api, settings),
       createJobResultsStream(api, settings, logger),
