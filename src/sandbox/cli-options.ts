@@ -18,11 +18,14 @@ const SETTINGS: Record<string, (s: SandboxLimitSettings, n: number) => void> = {
   'addepar.requests_per_window': (s, n) => addepar(s, { requestsPerWindow: n }),
   'addepar.window_seconds': (s, n) => addepar(s, { windowMs: n * 1000 }),
   'addepar.requests_per_day': (s, n) => addepar(s, { requestsPerDay: n }),
+  'addepar.day_seconds': (s, n) => addepar(s, { dayMs: n * 1000 }),
   'addepar.max_request_seconds': (s, n) => {
     s.addeparMaxRequestMs = n * 1000;
   },
   'impact.requests_per_hour': (s, n) => impact(s, { requestsPerHour: n }),
+  'impact.hour_seconds': (s, n) => impact(s, { hourMs: n * 1000 }),
   'impact.report_exports_per_day': (s, n) => impact(s, { reportExportsPerDay: n }),
+  'impact.day_seconds': (s, n) => impact(s, { dayMs: n * 1000 }),
 };
 
 export const RATE_LIMIT_SETTING_NAMES = Object.keys(SETTINGS);
