@@ -118,3 +118,23 @@ describe('RequestBudget', () => {
     expect(readdirSync(dir).every((f) => /^requests-[0-9a-f]{20}-\d+\.log$/.test(f))).toBe(true);
   });
 });
+
+describe('RequestBudget.pollPaceMs', () => {
+  it('paces polls only once a window is half used, by request intervals times the jobs a round observes; daily quotas never pace', async () => {
+    const budget = new RequestBudget({
+      vendor: 'Addepar',
+      limits: [
+        { noun: 'requests', requests: 10, windowMs: 600_000 },
+        { noun: 'requests', requests: 12, windowMs: 86_400_000, quota: true },
+      ],
+      logger: logger(),
+    });
+    await spend(budget, 4);
+    expect(budget.pollPaceMs(6)).toBe(0);
+    await spend(budget, 1);
+    // 10 per 600 s: a request every 60 s; a round observing 6 jobs waits 6 of them.
+    expect(budget.pollPaceMs(6)).toBe(360_000);
+    expect(budget.pollPaceMs(1)).toBe(120_000);
+    expect(budget.pollPaceMs(50)).toBe(480_000);
+  });
+});

@@ -163,6 +163,26 @@ describe('HttpClient retries', () => {
     expect(server.requests).toHaveLength(5);
   });
 
+  it('never sends a POST again after a reset or an ambiguous 5xx (it may have been processed); 503 and 429 say it was not', async () => {
+    const { server, hits } = await sim([{ id: 'rst', method: 'POST', path: /^\/json$/, times: 1, action: { kind: 'reset' } }]);
+    const err = await client(server).request({ method: 'POST', url: '/json', body: { a: 1 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as Error).message).toMatch(/may or may not have been processed/);
+    expect(hits('rst')).toBe(1);
+    expect(server.requests).toHaveLength(1);
+
+    const { server: s2 } = await sim([{ id: '502', method: 'POST', path: /^\/json$/, times: 1, action: { kind: 'status', status: 502 } }]);
+    const err2 = await client(s2).request({ method: 'POST', url: '/json', body: {} }).catch((e: unknown) => e);
+    expect((err2 as HttpError).status).toBe(502);
+    expect((err2 as HttpError).failureType).toBe('transient_error');
+    expect(s2.requests).toHaveLength(1);
+
+    const { server: s3 } = await sim([{ id: '503', method: 'POST', path: /^\/json$/, times: 1, action: { kind: 'status', status: 503 } }]);
+    const ok = await client(s3).request({ method: 'POST', url: '/json', body: { b: 2 } });
+    expect(await ok.json()).toEqual({ echo: { b: 2 } });
+    expect(s3.requests).toHaveLength(2);
+  });
+
   it('retries connection resets before headers', async () => {
     const { server, hits } = await sim([{ id: 'rst', path: /^\/json$/, times: 2, action: { kind: 'reset' } }]);
     const res = await client(server).request({ method: 'GET', url: '/json' });
