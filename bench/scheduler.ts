@@ -11,6 +11,9 @@
  * sandbox's own clock), so 1.0 is the floor's speed (target ≥ 0.85); the whole process time is
  * reported beside it.
  *
+ * Polls run from a twelfth to a sixth of a job length (0.1 to 0.2 s for 1.2-s jobs), as the
+ * default 10-to-120-s polls are to Addepar jobs of ten minutes and more.
+ *
  * The request budget is not what this measures (bench:requests does): the sandbox's rate limits
  * are off and the connector's are raised so no request waits for them.
  *
@@ -77,8 +80,10 @@ async function measure(shape: Shape, jobMs: number): Promise<{ jobs: number; flo
       end_date: new Date(Date.UTC(2024, months.length, 0)).toISOString().slice(0, 10),
       window_size: 'month',
       max_concurrent_jobs: SLOTS,
-      poll_interval_seconds: 0.1,
-      max_poll_interval_seconds: 0.5,
+      // Polls scaled to the job length (a twelfth to a sixth of a job), as a 120-s maximum is to
+      // Addepar jobs of 10 minutes and more; each poll round is one job-list request for every job.
+      poll_interval_seconds: jobMs / 12 / 1000,
+      max_poll_interval_seconds: jobMs / 6 / 1000,
       view_exports: Array.from({ length: shape.exports }, (_, i) => ({ name: `export_${i + 1}`, view_id: i % 2 === 0 ? 12 : 14, portfolio_type: 'ENTITY', portfolio_ids: portfolios, output_type: 'CSV' })),
       rate_limit: { requests_per_window: 1_000_000, requests_per_day: 10_000_000 },
     };

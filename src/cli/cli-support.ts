@@ -8,7 +8,7 @@ import { LineWriter } from '../protocol/line-writer.js';
 import type { Logger, LogLevel } from '../core/logger.js';
 import { runRead, type ReadSink, type SelectedStream } from '../core/read-loop.js';
 import { collectSecrets, SecretMasker } from '../core/secrets.js';
-import type { Source, StreamState } from '../core/source.js';
+import type { Source, Stream, StreamState } from '../core/source.js';
 
 export interface LoadedConfig<C> {
   config: C;
@@ -128,6 +128,8 @@ export function reportCrashes(report: (err: unknown) => Promise<void>, activeSyn
 
 export interface SyncRun {
   streams: SelectedStream[];
+  /** Selected streams the source does not offer. */
+  unavailable?: string[];
   previousState: Map<string, StreamState>;
   checkpointInterval: number;
   logger: Logger;
@@ -152,6 +154,7 @@ export async function runSyncUntilInterrupted(run: SyncRun): Promise<void> {
   try {
     const outcome = await runRead({
       streams: run.streams,
+      unavailable: run.unavailable,
       previousState: run.previousState,
       checkpointInterval: run.checkpointInterval,
       logger: run.logger,
@@ -179,4 +182,10 @@ export function stdoutLines(): { lines: LineWriter; gone: AbortController } {
     onBroken: (err) => gone.abort(new SystemError(`stdout was closed by the consumer: ${err.message}`)),
   });
   return { lines, gone };
+}
+
+/** What discover lists: the streams that can be read; each one that cannot is named in a warning. */
+export function usableStreams(streams: Stream[], logger: Logger): Stream[] {
+  for (const s of streams) if (s.unusable !== undefined) logger.warn(`Stream "${s.name}" is left out of the catalog: ${s.unusable.message}`);
+  return streams.filter((s) => s.unusable === undefined);
 }

@@ -15,7 +15,7 @@ import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-cat
 import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
-import { runSyncUntilInterrupted, stdoutLines, loadConfigFile, logLevelFrom, reportCrashes, type InterruptHandle } from './cli-support.js';
+import { runSyncUntilInterrupted, stdoutLines, loadConfigFile, logLevelFrom, reportCrashes, usableStreams, type InterruptHandle } from './cli-support.js';
 
 interface ConfigOptions {
   config: string;
@@ -92,7 +92,7 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
     .action(async (opts: ConfigOptions) => {
       useLevel(opts.debug);
       const { config } = await loadConfigFile(source, opts.config, useMasker);
-      const streams = await source.streams(config, logger);
+      const streams = usableStreams(await source.streams(config, logger), logger);
       await writer.message({ type: 'CATALOG', catalog: airbyteCatalog(streams) });
     });
 
@@ -110,13 +110,14 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
       const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
       if (state.sharedState !== undefined && Object.keys(state.sharedState).length > 0) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
       const offered = await source.streams(config, logger);
-      const selected = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
+      const { selected, unavailable } = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
       await runSyncUntilInterrupted({
         streams: selected,
+        unavailable,
         previousState: state.streams,
         checkpointInterval: checkpointIntervalOf(config),
         logger,
-        sink: new AirbyteSink(writer),
+        sink: new AirbyteSink(writer, logger),
         stopSignal: stdoutGone.signal,
         flush: () => writer.flush(),
         track: (handle) => (activeSync = handle),

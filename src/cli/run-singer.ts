@@ -15,7 +15,7 @@ import { describeFailure } from '../protocol/failure.js';
 import { selectAll, selectSingerStreams, singerCatalog } from '../protocol/singer-catalog.js';
 import { SingerSink, SingerWriter } from '../protocol/singer-writer.js';
 import { StderrLog } from '../protocol/stderr-logger.js';
-import { runSyncUntilInterrupted, stdoutLines, logLevelFrom, reportCrashes, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
+import { runSyncUntilInterrupted, stdoutLines, logLevelFrom, reportCrashes, usableStreams, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
 import { aboutInfo, renderAbout, type AboutFormat } from './singer-about.js';
 import { mergeConfigInputs } from './singer-config.js';
 
@@ -83,18 +83,19 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
       const offered = await source.streams(config, logger);
       if (opts.discover === true) {
         // One line: Meltano parses the whole stdout as JSON, line-oriented tools still get one object per line.
-        lines.write(JSON.stringify(singerCatalog(offered)));
+        lines.write(JSON.stringify(singerCatalog(usableStreams(offered, logger))));
         return;
       }
 
       const catalogFile = opts.catalog ?? opts.properties;
-      const selections =
+      const { selected: selections, unavailable } =
         catalogFile === undefined
-          ? selectAll(offered)
+          ? { selected: selectAll(offered), unavailable: [] }
           : selectSingerStreams(await readJsonFile(catalogFile, 'catalog file'), offered, catalogFile);
       const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
       await runSyncUntilInterrupted({
         streams: selections,
+        unavailable,
         previousState: state.streams,
         checkpointInterval: checkpointIntervalOf(config),
         logger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, TransientError } from './errors.js';
+import { ConfigError, TransientError, type ConnectorError } from './errors.js';
 import { silentLogger } from './logger.js';
 import { runRead, type ReadSink, type SelectedStream, type StreamStatus } from './read-loop.js';
 import type { ReadRequest, Row, Stream, StreamEvent, StreamState } from './source.js';
@@ -9,7 +9,8 @@ type Event =
   | { kind: 'records'; stream: string; ids: number[] }
   | { kind: 'state'; stream: string; state: StreamState; recordCount: number }
   | { kind: 'estimate'; stream: string; rows?: number }
-  | { kind: 'error'; stream?: string; error: unknown };
+  | { kind: 'error'; stream?: string; error: unknown }
+  | { kind: 'unavailable'; stream: string };
 
 function recordingSink(): { sink: ReadSink; events: Event[] } {
   const events: Event[] = [];
@@ -19,6 +20,7 @@ function recordingSink(): { sink: ReadSink; events: Event[] } {
     state: (s, state, recordCount) => void events.push({ kind: 'state', stream: s.name, state: { ...state }, recordCount }),
     estimate: (s, e) => void events.push({ kind: 'estimate', stream: s.name, rows: e.rowEstimate }),
     error: (error, s) => void events.push({ kind: 'error', stream: s?.name, error }),
+    unavailable: (name) => void events.push({ kind: 'unavailable', stream: name }),
   };
   return { sink, events };
 }
@@ -66,10 +68,11 @@ function counter(name: string, o: CounterOptions): Stream {
   return stream;
 }
 
-function run(streams: SelectedStream[], opts: { interval?: number; previous?: Record<string, StreamState>; signal?: AbortSignal } = {}) {
+function run(streams: SelectedStream[], opts: { interval?: number; previous?: Record<string, StreamState>; signal?: AbortSignal; unavailable?: string[] } = {}) {
   const { sink, events } = recordingSink();
   const promise = runRead({
     streams,
+    unavailable: opts.unavailable,
     previousState: new Map(Object.entries(opts.previous ?? {})),
     checkpointInterval: opts.interval ?? 10_000,
     logger: silentLogger,
@@ -173,25 +176,68 @@ describe('runRead', () => {
     expect(seen[0]?.state).toBeUndefined();
   });
 
-  it('stops at the first failing stream: INCOMPLETE, the error, later streams not started', async () => {
+  it('a failing stream ends alone (INCOMPLETE, its error); the others complete; one last error names every failed stream', async () => {
     const err = new ConfigError('bad portfolio');
+    const late = new TransientError('server down');
     const { promise, events } = run(
       [
         { stream: counter('a', { count: 5, batch: 2, failAt: 4, failWith: err }), syncMode: 'incremental' },
-        { stream: counter('b', { count: 1, batch: 1 }), syncMode: 'incremental' },
+        { stream: counter('b', { count: 3, batch: 1 }), syncMode: 'incremental' },
+        { stream: counter('c', { count: 2, batch: 1, failAt: 2, failWith: late }), syncMode: 'incremental' },
       ],
       { interval: 2 },
     );
     const outcome = await promise;
-    expect(outcome).toMatchObject({ ok: false, recordCount: 3, failedStream: 'a', error: err });
-    expect(events.slice(-3)).toEqual([
+    expect(outcome).toMatchObject({ ok: false, recordCount: 3 + 3 + 1, failedStreams: ['a', 'c'] });
+    const final = outcome.error as ConnectorError;
+    expect(final.message).toBe('During the sync, the following streams did not sync successfully: a: bad portfolio; c: server down');
+    // A config problem ranks first, as in the Airbyte CDK.
+    expect(final.failureType).toBe('config_error');
+    const of = (name: string) => events.filter((e) => e.stream === name);
+    expect(of('a').slice(-3)).toEqual([
       { kind: 'records', stream: 'a', ids: [3] },
       { kind: 'status', stream: 'a', status: 'INCOMPLETE' },
       { kind: 'error', stream: 'a', error: err },
     ]);
-    expect(events.some((e) => e.stream === 'b')).toBe(false);
-    // The records after the last checkpoint are not covered by any state.
-    expect(events.filter((e) => e.kind === 'state')).toEqual([{ kind: 'state', stream: 'a', state: { last: 2 }, recordCount: 2 }]);
+    expect(of('b').at(-1)).toEqual({ kind: 'status', stream: 'b', status: 'COMPLETE' });
+    expect(of('c').slice(-2)).toEqual([
+      { kind: 'status', stream: 'c', status: 'INCOMPLETE' },
+      { kind: 'error', stream: 'c', error: late },
+    ]);
+    expect(events.at(-1)).toEqual({ kind: 'error', stream: undefined, error: final });
+    // The records after the last checkpoint of the failed stream are not covered by any state.
+    expect(events.filter((e) => e.kind === 'state' && e.stream === 'a')).toEqual([{ kind: 'state', stream: 'a', state: { last: 2 }, recordCount: 2 }]);
+  });
+
+  it('reads streams together: their events interleave, each stream in its own order', async () => {
+    const slow = (name: string, n: number): Stream => ({
+      name,
+      jsonSchema: { type: 'object' },
+      supportedSyncModes: ['full_refresh'],
+      async *read(): AsyncGenerator<StreamEvent> {
+        for (let i = 1; i <= n; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          yield { type: 'records', records: [{ id: i }] };
+        }
+      },
+    });
+    const { promise, events } = run([
+      { stream: slow('x', 4), syncMode: 'full_refresh' },
+      { stream: slow('y', 4), syncMode: 'full_refresh' },
+    ]);
+    expect((await promise).ok).toBe(true);
+    const records = events.filter((e): e is Extract<Event, { kind: 'records' }> => e.kind === 'records');
+    expect(records.filter((e) => e.stream === 'x').flatMap((e) => e.ids)).toEqual([1, 2, 3, 4]);
+    expect(records.filter((e) => e.stream === 'y').flatMap((e) => e.ids)).toEqual([1, 2, 3, 4]);
+    // Not one stream after the other.
+    expect(records.findIndex((e) => e.stream === 'y')).toBeLessThan(records.map((e) => e.stream).lastIndexOf('x'));
+  });
+
+  it('reports a selected stream the source does not offer and reads the others', async () => {
+    const { promise, events } = run([{ stream: counter('a', { count: 1, batch: 1 }), syncMode: 'incremental' }], { unavailable: ['renamed'] });
+    expect(await promise).toEqual({ ok: true, recordCount: 1 });
+    expect(events[0]).toEqual({ kind: 'unavailable', stream: 'renamed' });
+    expect(events.at(-1)).toEqual({ kind: 'status', stream: 'a', status: 'COMPLETE' });
   });
 
   it('ends a stream that hangs when the signal aborts, reporting the abort reason', async () => {
@@ -215,9 +261,10 @@ describe('runRead', () => {
     const outcome = await promise;
     expect(outcome.ok).toBe(false);
     expect((outcome.error as Error).message).toBe('interrupted by SIGTERM');
-    expect(events.slice(-2)).toEqual([
+    expect(events.slice(-3)).toEqual([
       { kind: 'status', stream: 'slow', status: 'INCOMPLETE' },
       { kind: 'error', stream: 'slow', error: outcome.error },
+      { kind: 'error', stream: undefined, error: outcome.error },
     ]);
     expect(cleanedUp).toBe(false); // a generator stuck in an await cannot run finally; the loop moved on anyway
   });
@@ -243,6 +290,7 @@ describe('runRead', () => {
       state: () => undefined,
       estimate: () => undefined,
       error: () => undefined,
+      unavailable: () => undefined,
     };
     const outcome = await runRead({
       streams: [{ stream: s, syncMode: 'full_refresh' }],

@@ -1,14 +1,18 @@
 /**
- * The protocol-agnostic sync: reads the selected streams one after another, in catalog order,
- * and tells a ReadSink what happened. The Airbyte and Singer writers are sinks; they decide how
- * each event looks on the wire. The loop owns the rules both protocols share:
- * - a STATE is emitted only after every record it covers (events are forwarded in order);
+ * The protocol-agnostic sync: reads the selected streams together (their jobs share the vendor's
+ * slots, their records interleave as results complete) and tells a ReadSink what happened. The
+ * Airbyte and Singer writers are sinks; they decide how each event looks on the wire. The loop
+ * owns the rules both protocols share:
+ * - within a stream, a STATE is emitted only after every record it covers (each stream's events
+ *   are forwarded in order; streams interleave between events);
  * - a checkpoint every `checkpointInterval` records when the stream offers `checkpoint()`;
  * - a final STATE per stream when it completes;
- * - the first failure stops the sync (later streams are not started);
- * - an aborted signal (SIGTERM/SIGINT) ends the current stream as interrupted.
+ * - a failing stream ends alone (INCOMPLETE and its error); the others go on, and the sync ends
+ *   with one error naming every failed stream, as Airbyte's CDK does;
+ * - a stream the catalog selects but the source does not offer is reported and skipped;
+ * - an aborted signal (SIGTERM/SIGINT) ends every stream still running as interrupted.
  */
-import { TransientError, messageOf } from './errors.js';
+import { ConnectorError, failureTypeOf, TransientError, messageOf, type FailureType } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Row, Stream, StreamState, SyncMode } from './source.js';
 
@@ -23,8 +27,10 @@ export interface ReadSink {
   /** `recordCount`: records of this stream emitted since its previous STATE. */
   state(stream: Stream, state: StreamState, recordCount: number): MaybePromise;
   estimate(stream: Stream, estimate: { rowEstimate?: number; byteEstimate?: number }): MaybePromise;
-  /** The failure that stopped the sync; `stream` is undefined when it happened outside a stream. */
+  /** A stream's failure, or (`stream` undefined) the sync's: outside any stream, or the one naming every failed stream. */
   error(error: unknown, stream: Stream | undefined): MaybePromise;
+  /** A stream the catalog selects that the source does not offer: reported, not read. */
+  unavailable(name: string, message: string): MaybePromise;
 }
 
 export interface SelectedStream {
@@ -34,6 +40,8 @@ export interface SelectedStream {
 
 export interface ReadOptions {
   streams: SelectedStream[];
+  /** Streams the catalog selects that the source does not offer (e.g. an export renamed since discover). */
+  unavailable?: string[];
   /** Previous state per stream name. */
   previousState: Map<string, StreamState>;
   checkpointInterval: number;
@@ -48,9 +56,27 @@ export interface ReadOutcome {
   ok: boolean;
   /** Records emitted over all streams. */
   recordCount: number;
-  /** The error that stopped the sync, when !ok. */
+  /** The sync's error when !ok: the one naming every failed stream (or the interruption). */
   error?: unknown;
-  failedStream?: string;
+  /** Streams that ended INCOMPLETE because they failed, in catalog order. */
+  failedStreams?: string[];
+}
+
+/** The error a sync ends with when streams failed: names each of them, typed as the CDK types it. */
+export class FailedStreamsError extends ConnectorError {
+  constructor(readonly failures: { stream: string; error: unknown }[]) {
+    super(
+      `During the sync, the following streams did not sync successfully: ${failures.map((f) => `${f.stream}: ${messageOf(f.error)}`).join('; ')}`,
+      aggregateFailureType(failures.map((f) => f.error)),
+    );
+  }
+}
+
+/** A config problem outranks a transient one, which outranks a system error (the CDK's precedence). */
+function aggregateFailureType(errors: unknown[]): FailureType {
+  const types = new Set(errors.map(failureTypeOf));
+  for (const t of ['config_error', 'transient_error', 'system_error'] as const) if (types.has(t)) return t;
+  return 'system_error';
 }
 
 /** The state a stream receives: always for incremental, for full refresh only when resumable. */
@@ -75,25 +101,32 @@ export function stateForRead(selected: SelectedStream, previous: Map<string, Str
 
 export async function runRead(options: ReadOptions): Promise<ReadOutcome> {
   const { streams, logger, signal } = options;
-  let recordCount = 0;
-  for (let i = 0; i < streams.length; i++) {
-    const selected = streams[i];
-    if (signal.aborted) {
-      const error = interruption(signal);
-      await options.sink.error(error, undefined);
-      return { ok: false, recordCount, error };
-    }
-    const result = await readOneStream(selected, options);
-    recordCount += result.recordCount;
-    if (!result.ok) {
-      const skipped = streams.slice(i + 1).map((s) => s.stream.name);
-      if (skipped.length > 0) {
-        logger.error(`Stopping the sync after the failure of stream "${selected.stream.name}"; not read: ${skipped.join(', ')}`);
-      }
-      return { ok: false, recordCount, error: result.error, failedStream: selected.stream.name };
-    }
+  for (const name of options.unavailable ?? []) {
+    const message = `The catalog selects stream "${name}", which this source does not offer (any more); it is not read. Refresh the schema and remove it from the selection.`;
+    await options.sink.unavailable(name, message);
   }
-  return { ok: true, recordCount };
+  if (signal.aborted) {
+    const error = interruption(signal);
+    await options.sink.error(error, undefined);
+    return { ok: false, recordCount: 0, error, failedStreams: [] };
+  }
+  // Every stream reads at once: their jobs share the vendor's slots and their records interleave
+  // as results complete. Each stream's own events stay in order. Streams that report on the sync
+  // itself (a listing of the vendor's jobs) read once the others are done.
+  const results: StreamResult[] = new Array<StreamResult>(streams.length);
+  const readAt = async (indexes: number[]): Promise<void> => {
+    await Promise.all(indexes.map(async (i) => (results[i] = await readOneStream(streams[i]!, options))));
+  };
+  const indexes = streams.map((_, i) => i);
+  await readAt(indexes.filter((i) => streams[i]!.stream.readAfterOthers !== true));
+  await readAt(indexes.filter((i) => streams[i]!.stream.readAfterOthers === true));
+  const recordCount = results.reduce((n, r) => n + r.recordCount, 0);
+  const failures = results.flatMap((r, i) => (r.ok ? [] : [{ stream: streams[i]!.stream.name, error: r.error }]));
+  if (failures.length === 0) return { ok: true, recordCount };
+  const error = signal.aborted ? interruption(signal) : new FailedStreamsError(failures);
+  logger.error(messageOf(error));
+  await options.sink.error(error, undefined);
+  return { ok: false, recordCount, error, failedStreams: failures.map((f) => f.stream) };
 }
 
 interface StreamResult {

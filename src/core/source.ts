@@ -28,6 +28,11 @@ export interface StreamInfo {
   sourceDefinedPrimaryKey?: string[][];
   /** Airbyte `is_resumable`: a full refresh can continue from state after an interruption. */
   isResumable?: boolean;
+  /**
+   * Read once the other streams of the sync are done, instead of alongside them: e.g. a listing of
+   * the vendor's jobs, which should include the jobs this sync ran.
+   */
+  readAfterOthers?: boolean;
 }
 
 export interface ReadRequest {
@@ -58,6 +63,11 @@ export type StreamEvent =
 export interface Stream extends StreamInfo {
   read(request: ReadRequest): AsyncIterable<StreamEvent>;
   /**
+   * Why this stream cannot be read now (e.g. the saved view it exports is gone), when that is so:
+   * discover leaves it out with a warning; a read fails it alone with this error and reads the rest.
+   */
+  unusable?: Error;
+  /**
    * Optional snapshot of the state that covers every record yielded so far. The read loop calls it
    * only while read() is suspended at a yield, to checkpoint every N records inside a long result
    * file. Streams that cannot resume mid-file leave it out and rely on their own `state` events.
@@ -65,6 +75,19 @@ export interface Stream extends StreamInfo {
    * (after the last yield) for the stream's final STATE.
    */
   checkpoint?(): StreamState;
+}
+
+/** A configured stream that cannot be read: every read fails with `problem`; discover leaves it out. */
+export function unusableStream(name: string, problem: Error): Stream {
+  return {
+    name,
+    jsonSchema: { type: 'object' },
+    supportedSyncModes: ['full_refresh', 'incremental'],
+    unusable: problem,
+    async *read(): AsyncGenerator<StreamEvent> {
+      throw problem;
+    },
+  };
 }
 
 export interface ConnectorSpec {

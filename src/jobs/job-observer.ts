@@ -1,9 +1,10 @@
 /**
- * What the engine knows about the status of its in-flight jobs, and how it asks: one job at a
- * time (`adapter.status`), or every in-flight job of the stream at once when the adapter can
- * (`adapter.statuses`, e.g. one page of a vendor's job list). A rate-limited vendor makes each
- * request count: a round that observes ten jobs costs one request instead of ten, and a job seen
- * completed in an earlier round needs no poll of its own when its turn comes.
+ * What the engine knows about the status of the jobs in flight, and how it asks: one job at a time
+ * (`adapter.status`), or every job in flight at once when the adapter can (`adapter.statuses`,
+ * e.g. one page of a vendor's job list). One observer serves every stream of a sync that uses the
+ * same adapter, so a round that observes the jobs of six streams costs one request instead of six,
+ * a job seen completed in an earlier round needs no poll of its own when its turn comes, and a job
+ * another stream's round observed a moment ago is not asked about again.
  *
  * Rounds are spaced by the budget's pace (how often a poll round may spend a request), so polls
  * never crowd out the launches and downloads that move the sync forward.
@@ -13,19 +14,22 @@ import type { JobAdapter, JobState, JobStatus } from './types.js';
 /** States that never change again for the same job id. */
 const SETTLED = new Set<JobState>(['completed', 'failed', 'cancelled', 'expired']);
 
+/** The part of an adapter that reports statuses (the same whatever the job parameters are). */
+export type StatusSource = Pick<JobAdapter<unknown>, 'status' | 'statuses'>;
+
 export interface ObservedStatus {
   status: JobStatus;
   /** Real ms of the observation. */
   at: number;
 }
 
-export class JobObserver<P> {
+export class JobObserver {
   private readonly known = new Map<string, ObservedStatus>();
   private lastRoundAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly adapter: JobAdapter<P>,
-    /** The job ids in flight in this stream right now. */
+    private readonly adapter: StatusSource,
+    /** The job ids in flight with this adapter right now, across streams. */
     private readonly inflight: () => string[],
     /** Real ms a poll round must wait after the previous one (0 when the budget has room). */
     private readonly paceMs: () => number = () => 0,
@@ -43,17 +47,20 @@ export class JobObserver<P> {
     return Math.max(0, this.lastRoundAt + this.paceMs() - this.now());
   }
 
-  /** The job's status now: from an earlier round when settled, else one poll round. */
-  async statusOf(jobId: string, signal: AbortSignal): Promise<JobStatus> {
-    const settled = this.settled(jobId);
-    if (settled !== undefined) return settled;
+  /**
+   * The job's status now: from an earlier observation when settled, or when one (another
+   * stream's round) is younger than `freshForMs`; else one poll round.
+   */
+  async statusOf(jobId: string, signal: AbortSignal, freshForMs = 0): Promise<JobStatus> {
+    const seen = this.known.get(jobId);
+    if (seen !== undefined && (SETTLED.has(seen.status.state) || this.now() - seen.at < freshForMs)) return seen.status;
     this.lastRoundAt = this.now();
     if (this.adapter.statuses !== undefined) {
       const wanted = [jobId, ...this.inflight().filter((id) => id !== jobId && this.settled(id) === undefined)];
-      const seen = await this.adapter.statuses(wanted, signal);
+      const observed = await this.adapter.statuses(wanted, signal);
       const at = this.now();
-      for (const [id, status] of seen) this.known.set(id, { status, at });
-      const mine = seen.get(jobId);
+      for (const [id, status] of observed) this.known.set(id, { status, at });
+      const mine = observed.get(jobId);
       if (mine !== undefined) return mine;
     }
     const status = await this.adapter.status(jobId, signal);

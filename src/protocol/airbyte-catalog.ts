@@ -25,29 +25,30 @@ export function airbyteCatalog(streams: StreamInfo[]): Record<string, unknown> {
 
 /**
  * Matches a ConfiguredAirbyteCatalog against the streams the source offers, in catalog order.
+ * Streams the source does not offer (any more) are listed apart, so the sync reads the others.
  * `file` names the catalog in errors.
  */
-export function selectConfiguredStreams(raw: unknown, offered: Stream[], file: string): SelectedStream[] {
+export function selectConfiguredStreams(raw: unknown, offered: Stream[], file: string): { selected: SelectedStream[]; unavailable: string[] } {
   if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { streams?: unknown }).streams)) {
     throw new ConfigError(`Catalog file ${file} must be a ConfiguredAirbyteCatalog: an object with a "streams" array`);
   }
   const byName = new Map(offered.map((s) => [s.name, s]));
   const seen = new Set<string>();
   const selected: SelectedStream[] = [];
+  const unavailable: string[] = [];
   (raw as { streams: unknown[] }).streams.forEach((entry, i) => {
     const where = `catalog ${file}: streams[${i}]`;
     if (entry === null || typeof entry !== 'object') throw new ConfigError(`${where} must be an object`);
     const e = entry as { stream?: { name?: unknown }; sync_mode?: unknown };
     const name = e.stream?.name;
     if (typeof name !== 'string') throw new ConfigError(`${where}.stream.name must be a string`);
-    const stream = byName.get(name);
-    if (stream === undefined) {
-      throw new ConfigError(
-        `The catalog selects stream "${name}", which this source does not offer (available: ${[...byName.keys()].join(', ')})`,
-      );
-    }
     if (seen.has(name)) throw new ConfigError(`${where}: stream "${name}" is listed twice`);
     seen.add(name);
+    const stream = byName.get(name);
+    if (stream === undefined) {
+      unavailable.push(name);
+      return;
+    }
     const syncMode = (e.sync_mode ?? 'full_refresh') as SyncMode;
     if (syncMode !== 'full_refresh' && syncMode !== 'incremental') {
       throw new ConfigError(`${where}.sync_mode must be "full_refresh" or "incremental"`);
@@ -59,5 +60,5 @@ export function selectConfiguredStreams(raw: unknown, offered: Stream[], file: s
     }
     selected.push({ stream, syncMode });
   });
-  return selected;
+  return { selected, unavailable };
 }

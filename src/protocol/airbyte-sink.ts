@@ -1,10 +1,20 @@
 /** The read loop's events as Airbyte messages. */
 import type { ReadSink, StreamStatus } from '../core/read-loop.js';
 import type { Row, Stream, StreamState } from '../core/source.js';
+import type { Logger } from '../core/logger.js';
 import type { AirbyteWriter } from './airbyte-writer.js';
 
 export class AirbyteSink implements ReadSink {
-  constructor(private readonly writer: AirbyteWriter) {}
+  constructor(
+    private readonly writer: AirbyteWriter,
+    private readonly logger: Logger,
+  ) {}
+
+  /** As the CDK does: the stream is INCOMPLETE, with a warning saying why; the others are read. */
+  unavailable(name: string, message: string): Promise<void> | undefined {
+    this.logger.warn(message);
+    return this.writer.streamStatus(name, 'INCOMPLETE');
+  }
 
   streamStatus(stream: Stream, status: StreamStatus): Promise<void> | undefined {
     return this.writer.streamStatus(stream.name, status);

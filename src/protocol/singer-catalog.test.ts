@@ -58,7 +58,7 @@ describe('selectSingerStreams', () => {
   const meta = (entry: Record<string, unknown>) => entry.metadata as { breadcrumb: string[]; metadata: Record<string, unknown> }[];
 
   it('selects everything in a freshly discovered catalog', () => {
-    const sel = selectSingerStreams(clone(), offered, 'c.json');
+    const sel = selectSingerStreams(clone(), offered, 'c.json').selected;
     expect(sel.map((s) => [s.stream.name, s.syncMode, s.properties])).toEqual([
       ['inc', 'incremental', undefined],
       ['full', 'full_refresh', undefined],
@@ -71,7 +71,7 @@ describe('selectSingerStreams', () => {
     for (const m of meta(cat.streams[0])) {
       if (m.breadcrumb[1] === 'b' || m.breadcrumb[1] === 'id') m.metadata.selected = false;
     }
-    const sel = selectSingerStreams(cat, offered, 'c.json');
+    const sel = selectSingerStreams(cat, offered, 'c.json').selected;
     expect(sel).toHaveLength(1);
     expect(sel[0].properties).toEqual(['id', 'updated', 'a']);
   });
@@ -82,23 +82,25 @@ describe('selectSingerStreams', () => {
     delete meta(cat.streams[1])[0].metadata.selected;
     meta(cat.streams[1])[0].metadata['selected-by-default'] = false;
     cat.streams[1].selected = true;
-    const sel = selectSingerStreams(cat, offered, 'c.json');
+    const sel = selectSingerStreams(cat, offered, 'c.json').selected;
     expect(sel.map((s) => [s.stream.name, s.syncMode])).toEqual([
       ['inc', 'full_refresh'],
       ['full', 'full_refresh'],
     ]);
   });
 
-  it('rejects selected unknown streams, impossible replication and malformed catalogs', () => {
-    expect(() => selectSingerStreams({ streams: [{ tap_stream_id: 'nope', metadata: [{ breadcrumb: [], metadata: { selected: true } }] }] }, offered, 'c.json')).toThrow(
-      /does not offer/,
-    );
+  it('lists selected streams the tap does not offer apart; rejects impossible replication and malformed catalogs', () => {
+    const withUnknown = clone();
+    withUnknown.streams.push({ tap_stream_id: 'nope', metadata: [{ breadcrumb: [], metadata: { selected: true } }] });
+    const picked = selectSingerStreams(withUnknown, offered, 'c.json');
+    expect(picked.selected.map((s) => s.stream.name)).toEqual(['inc', 'full']);
+    expect(picked.unavailable).toEqual(['nope']);
     const cat = clone();
     meta(cat.streams[1])[0].metadata['replication-method'] = 'INCREMENTAL';
     expect(() => selectSingerStreams(cat, offered, 'c.json')).toThrow(ConfigError);
     expect(() => selectSingerStreams({}, offered, 'c.json')).toThrow(/c\.json/);
     // Unselected unknown streams are simply ignored.
-    expect(selectSingerStreams({ streams: [{ tap_stream_id: 'nope' }] }, offered, 'c.json')).toEqual([]);
+    expect(selectSingerStreams({ streams: [{ tap_stream_id: 'nope' }] }, offered, 'c.json')).toEqual({ selected: [], unavailable: [] });
   });
 
   it('projects the schema onto the selected properties', () => {

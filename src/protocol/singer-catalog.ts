@@ -90,13 +90,17 @@ export function selectAll(offered: Stream[]): SingerSelection[] {
   return offered.map((stream) => ({ stream, syncMode: defaultMethod(stream) === 'INCREMENTAL' ? 'incremental' : 'full_refresh' }));
 }
 
-/** The selected streams of a Singer catalog, in catalog order. `file` names the catalog in errors. */
-export function selectSingerStreams(raw: unknown, offered: Stream[], file: string): SingerSelection[] {
+/**
+ * The selected streams of a Singer catalog, in catalog order; selected streams the tap does not
+ * offer (any more) are listed apart, so the sync reads the others. `file` names the catalog in errors.
+ */
+export function selectSingerStreams(raw: unknown, offered: Stream[], file: string): { selected: SingerSelection[]; unavailable: string[] } {
   if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { streams?: unknown }).streams)) {
     throw new ConfigError(`Catalog file ${file} must be a Singer catalog: an object with a "streams" array`);
   }
   const byName = new Map(offered.map((s) => [s.name, s]));
   const out: SingerSelection[] = [];
+  const unavailable: string[] = [];
   const seen = new Set<string>();
   (raw as { streams: unknown[] }).streams.forEach((value, i) => {
     const where = `catalog ${file}: streams[${i}]`;
@@ -107,17 +111,16 @@ export function selectSingerStreams(raw: unknown, offered: Stream[], file: strin
     const metadata = readMetadata(entry.metadata, where);
     const root = metadata.get(crumbKey([])) ?? {};
     if (!isStreamSelected(entry, root)) return;
-    const stream = byName.get(id);
-    if (stream === undefined) {
-      throw new ConfigError(
-        `The catalog selects stream "${id}", which this tap does not offer (available: ${[...byName.keys()].join(', ')})`,
-      );
-    }
     if (seen.has(id)) throw new ConfigError(`${where}: stream "${id}" is listed twice`);
     seen.add(id);
+    const stream = byName.get(id);
+    if (stream === undefined) {
+      unavailable.push(id);
+      return;
+    }
     out.push({ stream, syncMode: syncModeOf(stream, entry, root), properties: selectedProperties(stream, metadata) });
   });
-  return out;
+  return { selected: out, unavailable };
 }
 
 function readMetadata(value: unknown, where: string): Map<string, Record<string, unknown>> {

@@ -106,6 +106,11 @@ export class SingerSink implements ReadSink {
     this.logger.info(`Stream "${stream.name}" estimate: ${parts.join(', ')}`);
   }
 
+  /** Singer has no stream status: an ERROR line says which selected stream is not read. */
+  unavailable(_name: string, message: string): void {
+    this.log.line('ERROR', message);
+  }
+
   error(error: unknown, stream: Stream | undefined): void {
     const report = describeFailure(error, stream?.name);
     this.log.line('ERROR', `${report.message} [${report.failureType}]`);

@@ -97,6 +97,28 @@ describe('resume of in-flight jobs', () => {
   });
 });
 
+/** Starts a read, and sends SIGTERM once both jobs were launched and the first one observed. */
+async function stopWhenBothObserved(sb: AddeparSandbox, config: string, catalog: string): Promise<Json[]> {
+  const child = spawnCli(SOURCE, ['read', '--config', config, '--catalog', catalog]);
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.resume();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      // Both jobs launched, and the first one observed (by its own GET or in the job list).
+      if (sb.jobs.length === 2 && sb.jobs[0]!.polls + sb.jobs[0]!.listed > 0) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 10);
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('close', r));
+  const messages = parseJsonLines(Buffer.concat(out).toString('utf8'));
+  assertValidAirbyteMessages(messages);
+  return messages;
+}
+
 describe('job failures and relaunches', () => {
   it('an expired result (410) is relaunched and read once, completely', async () => {
     const sb = await h.sandbox({ faults: { expireNextDownloads: 1 } });
@@ -181,24 +203,27 @@ describe('job failures and relaunches', () => {
     expect(sb.jobs.map((j) => j.status)).toEqual(['Failed', 'Completed']);
   });
 
-  it('an interrupted sync (SIGTERM) cancels the jobs it launched', async () => {
+  it('an interrupted sync (SIGTERM) leaves its jobs running and in state; the next sync adopts them without a new launch', async () => {
     const sb = await h.sandbox({ faults: { stuckNextJobs: 2 } });
     const { config, catalog } = await setup(sb, { end_date: '2024-01-31' });
-    const child = spawnCli(SOURCE, ['read', '--config', config, '--catalog', catalog]);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        // Both jobs launched, and the first one observed (by its own GET or in the job list).
-        if (sb.jobs.length === 2 && sb.jobs[0]!.polls + sb.jobs[0]!.listed > 0) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 10);
-    });
-    child.kill('SIGTERM');
-    const out: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    await new Promise((r) => child.once('close', r));
-    assertValidAirbyteMessages(parseJsonLines(Buffer.concat(out).toString('utf8')));
+    const messages = await stopWhenBothObserved(sb, config, catalog);
+    expect(deletes(sb)).toEqual([]);
+    const state = nextState(messages);
+    const inflight = ((state[0]!.stream as Json).stream_state as Json).inflight as Record<string, { jobId: string }>;
+    expect(Object.values(inflight).map((j) => j.jobId).sort()).toEqual(sb.jobs.map((j) => j.id).sort());
+    expect(ofType(messages, 'LOG').some((m) => String((m.log as Json).message).includes('leaving 2 job(s) running on the vendor'))).toBe(true);
+
+    sb.releaseStuckJobs();
+    const r = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', h.file('s.json', state)]);
+    expect(r.code).toBe(0);
+    expect(sb.jobs).toHaveLength(2);
+    expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual([...expectedViewRecords(12, 'ENTITY', 101, JAN), ...expectedViewRecords(12, 'ENTITY', 102, JAN)]);
+  });
+
+  it('with cancel_jobs_on_stop, an interrupted sync cancels the jobs it launched', async () => {
+    const sb = await h.sandbox({ faults: { stuckNextJobs: 2 } });
+    const { config, catalog } = await setup(sb, { end_date: '2024-01-31', cancel_jobs_on_stop: true });
+    await stopWhenBothObserved(sb, config, catalog);
     expect(deletes(sb).sort()).toEqual(sb.jobs.map((j) => `/api/v1/jobs/${j.id}`).sort());
   });
 });

@@ -137,7 +137,8 @@ describe('Addepar rate limits', () => {
     expect(code).toBe(143);
     const messages = parseJsonLines(text.slice(0, text.lastIndexOf('\n') + 1));
     assertValidAirbyteMessages(messages);
-    expect(errors(messages).map((e) => e.failure_type)).toEqual(['transient_error']);
+    // The stream's error, then the sync's naming it.
+    expect(errors(messages).map((e) => e.failure_type)).toEqual(['transient_error', 'transient_error']);
     const statuses = ofType(messages, 'TRACE').map((m) => ((m.trace as Json).stream_status as Json | undefined)?.status).filter(Boolean);
     expect(statuses.at(-1)).toBe('INCOMPLETE');
     const state = nextState(messages);
@@ -200,7 +201,7 @@ describe('Addepar rate limits', () => {
         delivered.push(...recordsOf(run.messages, 'holdings'));
         state = nextState(run.messages);
         if (run.code === 0) finished = true;
-        else expect(errors(run.messages).map((e) => e.failure_type)).toEqual(['transient_error']);
+        else expect(errors(run.messages).map((e) => e.failure_type)).toEqual(['transient_error', 'transient_error']);
       } finally {
         rmSync(ledger, { recursive: true, force: true });
       }

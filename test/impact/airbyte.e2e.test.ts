@@ -320,10 +320,15 @@ describe('source-impact report exports', () => {
       catalog: airbyteCatalog(['nope']),
     });
     const traces = errorTraces(result);
-    expect(traces).toHaveLength(1);
-    const error = (traces[0]!.trace as { error: { failure_type: string; message: string } }).error;
+    // The stream's error, then the sync's naming the stream.
+    expect(traces).toHaveLength(2);
+    const error = (traces[0]!.trace as { error: { failure_type: string; message: string; stream_descriptor: { name: string } } }).error;
     expect(error.failure_type).toBe('config_error');
     expect(error.message).toMatch(/mp_no_such_report/);
+    expect(error.stream_descriptor.name).toBe('nope');
+    const final = (traces[1]!.trace as { error: { failure_type: string; message: string } }).error;
+    expect(final).toMatchObject({ failure_type: 'config_error' });
+    expect(final.message).toMatch(/^During the sync, the following streams did not sync successfully: nope: .*mp_no_such_report/);
   });
 });
 

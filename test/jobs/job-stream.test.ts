@@ -473,11 +473,23 @@ describe('createJobStream: resume', () => {
     expect((r.lastState as { inflight: object }).inflight).toEqual({});
   });
 
-  it('on abort, cancels the jobs this run launched and stops', async () => {
+  it('on abort, leaves the jobs it launched running and in state, so the next sync reads them', async () => {
     const { sim: s } = await sim(() => ({ durationMs: 60_000 }));
     const controller = new AbortController();
     setTimeout(() => controller.abort(new TransientError('sync interrupted')), 300);
-    const r = await drive(createEventsStream(config(s, { max_concurrent_jobs: 2 }), captureLogger()), { signal: controller.signal });
+    const logger = captureLogger();
+    const r = await drive(createEventsStream(config(s, { max_concurrent_jobs: 2 }), logger), { signal: controller.signal, logger });
+    expect((r.error as Error).message).toBe('sync interrupted');
+    expect(s.api.requests.filter((q) => q.method === 'DELETE')).toHaveLength(0);
+    expect(Object.values((r.lastState as { inflight: Record<string, { jobId: string }> }).inflight).map((j) => j.jobId).sort()).toEqual([...s.jobs.keys()].sort());
+    expect(logger.lines.some((l) => l.includes('leaving 2 job(s) running on the vendor'))).toBe(true);
+  });
+
+  it('on abort with cancel_jobs_on_stop, cancels the jobs this run launched', async () => {
+    const { sim: s } = await sim(() => ({ durationMs: 60_000 }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new TransientError('sync interrupted')), 300);
+    const r = await drive(createEventsStream(config(s, { max_concurrent_jobs: 2, cancel_jobs_on_stop: true }), captureLogger()), { signal: controller.signal });
     expect((r.error as Error).message).toBe('sync interrupted');
     const deleted = s.api.requests.filter((q) => q.method === 'DELETE').map((q) => q.path).sort();
     expect(deleted).toEqual([...s.jobs.keys()].map((id) => `/jobs/${id}`).sort());

@@ -144,25 +144,26 @@ describe('source-fixture read', () => {
   it('full refresh: statuses, records, one final STATE per stream', async () => {
     const r = await read(config({ emit_estimate: true }), configuredCatalog([['items', 'full_refresh'], ['events', 'full_refresh']]));
     expect(r.code).toBe(0);
-    expect(statuses(r.messages)).toEqual([
-      'items:STARTED',
-      'items:RUNNING',
-      'items:COMPLETE',
-      'events:STARTED',
-      'events:RUNNING',
-      'events:COMPLETE',
-    ]);
+    // The streams are read together: each one's statuses in order, the two interleaved.
+    const all = statuses(r.messages);
+    for (const name of ['items', 'events']) expect(all.filter((x) => x.startsWith(`${name}:`))).toEqual([`${name}:STARTED`, `${name}:RUNNING`, `${name}:COMPLETE`]);
     expect(records(r.messages, 'items').map((d) => d.id)).toEqual([1, 2, 3, 4, 5]);
     expect(records(r.messages, 'events').map((d) => d.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(streamStates(r.messages, 'items')).toEqual([{ state: {}, recordCount: 5 }]);
     expect(streamStates(r.messages, 'events')).toEqual([{ state: { seq: 5 }, recordCount: 5 }]);
-    expect(traces(r.messages, 'ESTIMATE').map((t) => t.estimate)).toEqual([
-      { name: 'items', type: 'STREAM', row_estimate: 5 },
-      { name: 'events', type: 'STREAM', row_estimate: 5 },
-    ]);
-    // RUNNING comes right before the first record of the stream.
-    const firstRecord = r.messages.findIndex((m) => m.type === 'RECORD');
-    expect((r.messages[firstRecord - 1].trace as { stream_status?: { status: string } }).stream_status?.status).toBe('RUNNING');
+    expect(traces(r.messages, 'ESTIMATE').map((t) => t.estimate)).toEqual(
+      expect.arrayContaining([
+        { name: 'items', type: 'STREAM', row_estimate: 5 },
+        { name: 'events', type: 'STREAM', row_estimate: 5 },
+      ]),
+    );
+    // RUNNING comes before the first record of each stream.
+    for (const name of ['items', 'events']) {
+      const running = r.messages.findIndex((m) => (m.trace as { stream_status?: { status: string; stream_descriptor: { name: string } } } | undefined)?.stream_status?.status === 'RUNNING' && (m.trace as { stream_status: { stream_descriptor: { name: string } } }).stream_status.stream_descriptor.name === name);
+      const firstRecord = r.messages.findIndex((m) => m.type === 'RECORD' && (m.record as { stream: string }).stream === name);
+      expect(running).toBeGreaterThanOrEqual(0);
+      expect(running).toBeLessThan(firstRecord);
+    }
   });
 
   it('full refresh ignores previous state for a non-resumable stream', async () => {
@@ -216,16 +217,24 @@ describe('source-fixture read', () => {
     }
   });
 
-  it('a failing stream: TRACE ERROR with failure_type, INCOMPLETE, later streams not read, exit 1', async () => {
+  it('a failing stream ends alone (TRACE ERROR with its descriptor, INCOMPLETE); the others complete; a last error names it; exit 1', async () => {
     const r = await read(
       config({ fail_stream: 'items', fail_at_record: 3, fail_type: 'config_error', log_secret: true }),
       configuredCatalog([['items', 'full_refresh'], ['events', 'incremental']]),
     );
     expect(r.code).toBe(1);
-    expect(statuses(r.messages)).toEqual(['items:STARTED', 'items:RUNNING', 'items:INCOMPLETE']);
-    expect(records(r.messages).map((d) => d.id)).toEqual([1, 2]);
+    const all = statuses(r.messages);
+    expect(all.filter((x) => x.startsWith('items:'))).toEqual(['items:STARTED', 'items:RUNNING', 'items:INCOMPLETE']);
+    expect(all.filter((x) => x.startsWith('events:'))).toEqual(['events:STARTED', 'events:RUNNING', 'events:COMPLETE']);
+    expect(records(r.messages, 'items').map((d) => d.id)).toEqual([1, 2]);
+    expect(records(r.messages, 'events').map((d) => d.seq)).toEqual([1, 2, 3, 4, 5]);
     const errors = traces(r.messages, 'ERROR');
-    expect(errors).toHaveLength(1);
+    expect(errors).toHaveLength(2);
+    // The sync's last error names every stream that did not sync.
+    const final = errors[1].error as Record<string, unknown>;
+    expect(final.failure_type).toBe('config_error');
+    expect(final.stream_descriptor).toBeUndefined();
+    expect(final.message).toBe('During the sync, the following streams did not sync successfully: items: fixture failure in items at record 3 (key ****)');
     const error = errors[0].error as Record<string, unknown>;
     expect(error).toMatchObject({
       failure_type: 'config_error',
@@ -234,8 +243,9 @@ describe('source-fixture read', () => {
       internal_message: 'internal detail with ****',
     });
     expect(String(error.stack_trace)).toContain('ConfigError');
-    expect(r.stdout).toContain('not read: events');
-    expect(ofType(r.messages, 'STATE')).toHaveLength(0);
+    // The failed stream wrote no state; the other one its own.
+    expect(streamStates(r.messages, 'items')).toEqual([]);
+    expect(streamStates(r.messages, 'events').length).toBeGreaterThan(0);
     expectNoSecret(r);
   });
 
@@ -251,13 +261,14 @@ describe('source-fixture read', () => {
     expect(err.internal_message).toContain('TypeError');
   });
 
-  it('a catalog stream the source does not offer is a config_error', async () => {
+  it('a catalog stream the source does not offer is INCOMPLETE with a warning; the others are read', async () => {
     const r = await read(config(), configuredCatalog([['events', 'incremental'], ['nope' as 'events', 'full_refresh']]));
-    expect(r.code).toBe(1);
-    expect(records(r.messages)).toHaveLength(0);
-    const err = traces(r.messages, 'ERROR')[0].error as Record<string, string>;
-    expect(err.failure_type).toBe('config_error');
-    expect(err.message).toContain('"nope"');
+    expect(r.code).toBe(0);
+    expect(records(r.messages, 'events')).toHaveLength(5);
+    expect(statuses(r.messages)).toContain('nope:INCOMPLETE');
+    const warning = ofType(r.messages, 'LOG').find((m) => (m.log as { level: string; message: string }).message.includes('"nope"'));
+    expect(warning?.log).toMatchObject({ level: 'WARN' });
+    expect(traces(r.messages, 'ERROR')).toHaveLength(0);
   });
 
   it('an unsupported sync mode and a catalog that is not a catalog are config errors', async () => {
@@ -321,6 +332,7 @@ describe('source-fixture read', () => {
     expect(records(messages).map((d) => d.seq)).toEqual([1, 2, 3]);
     expect(statuses(messages)).toEqual(['events:STARTED', 'events:RUNNING', 'events:INCOMPLETE']);
     expect(traces(messages, 'ERROR')[0].error).toMatchObject({ failure_type: 'transient_error', stream_descriptor: { name: 'events' } });
+    expect(traces(messages, 'ERROR').at(-1)!.error).toMatchObject({ failure_type: 'transient_error' });
     const logs = ofType(messages, 'LOG').map((m) => (m.log as { message: string }).message);
     expect(logs).toContain('stream events: cancelling the fixture job after interruption');
   });

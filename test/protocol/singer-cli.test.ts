@@ -166,13 +166,23 @@ describe('tap-fixture sync', () => {
     expect(none.stderr).toContain('--config is required');
   });
 
-  it('a failing stream stops the sync with exit 1 and a masked error on stderr', async () => {
+  it('a failing stream ends alone: the others are read, exit 1, a masked error naming it on stderr', async () => {
     const r = await tap(['--config', tmp.json('fail.json', config({ fail_stream: 'items', fail_at_record: 2, fail_type: 'transient_error' }))]);
     expect(r.code).toBe(1);
     expect(recordsOf(r.messages, 'items')).toHaveLength(1);
-    expect(r.messages.some((m) => m.stream === 'events')).toBe(false);
+    expect(recordsOf(r.messages, 'events')).toHaveLength(5);
     expect(r.stderr).toContain('ERROR fixture failure in items at record 2 (key ****) [transient_error]');
+    expect(r.stderr).toContain('ERROR During the sync, the following streams did not sync successfully: items: fixture failure in items at record 2 (key ****) [transient_error]');
     expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it('a selected stream the tap does not offer: an ERROR line, the others are read', async () => {
+    const catalog = await discover();
+    catalog.streams.push({ tap_stream_id: 'renamed_export', stream: 'renamed_export', schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: true } }] });
+    const r = await tap(['--config', tmp.json('u.json', config()), '--catalog', tmp.json('u-cat.json', catalog)]);
+    expect(r.code).toBe(0);
+    expect(recordsOf(r.messages, 'events')).toHaveLength(5);
+    expect(r.stderr).toMatch(/ERROR The catalog selects stream "renamed_export", which this source does not offer/);
   });
 
   it('--test checks the connection', async () => {

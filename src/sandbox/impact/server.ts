@@ -36,6 +36,11 @@ export const SANDBOX_REPORTS: Record<string, ResultKind> = {
   mp_performance_by_day: 'performance',
 };
 
+const REPORT_NAMES: Record<string, string> = {
+  mp_action_listing_fast: 'Action Listing',
+  mp_performance_by_day: 'Performance by Day',
+};
+
 export interface ImpactSandboxOptions {
   accountSid?: string;
   authToken?: string;
@@ -349,6 +354,19 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           job.replays++;
           fileCache.delete(job.id);
           sendJson(res, 200, jobJson(job, account, volume));
+        },
+      },
+      {
+        // Partner Reports API (not in the Jobs seed): the account's reports, which ones the API may export.
+        method: 'GET',
+        pattern: '/Mediapartners/:AccountSID/Reports',
+        handler: (req, res) => {
+          if (rejectUnauthorised(req, res)) return;
+          const reports = [
+            ...Object.keys(SANDBOX_REPORTS).map((id) => ({ Id: id, Name: REPORT_NAMES[id] ?? id, ApiAccessible: true })),
+            { Id: 'mp_ui_only_summary', Name: 'Summary (app only)', ApiAccessible: false },
+          ];
+          sendJson(res, 200, { Reports: reports });
         },
       },
       {

@@ -83,6 +83,7 @@ export interface AddeparConfig extends CommonConfig {
   poll_interval_seconds?: number;
   max_poll_interval_seconds?: number;
   jobs_page_size?: number;
+  cancel_jobs_on_stop?: boolean;
   rate_limit?: AddeparRateLimitConfig;
 }
 
@@ -295,6 +296,14 @@ export const addeparConnectionSpecification: JsonSchema = {
       default: 500,
       order: 15,
     },
+    cancel_jobs_on_stop: {
+      type: 'boolean',
+      title: 'Cancel jobs when stopped',
+      description:
+        'When a sync is stopped (SIGTERM/SIGINT), cancel the jobs it launched. Off by default: they keep running on Addepar and stay in the state, so the next sync reads them instead of starting over (a job may have run for hours). Jobs older than job_timeout_minutes are cancelled either way.',
+      default: false,
+      order: 16,
+    },
     rate_limit: rateLimitSpec(
       "Addepar's limits for your firm, over every API call: 50 requests in any 15 minutes and 1,000 in any 24 hours unless Addepar raised them. jobtap spreads its requests to stay inside them.",
       {
@@ -320,7 +329,7 @@ export const addeparConnectionSpecification: JsonSchema = {
           default: ADDEPAR_DEFAULT_LIMITS.requests_per_day,
         },
       },
-      16,
+      17,
     ),
     ...commonConfigProperties,
   },
@@ -343,6 +352,7 @@ export interface ResolvedConfig {
   views: ViewExportConfig[];
   queries: QueryExportConfig[];
   rateLimit: Required<AddeparRateLimitConfig>;
+  cancelJobsOnStop: boolean;
 }
 
 export const RESERVED_STREAM_NAMES = new Set(['jobs']);
@@ -392,6 +402,7 @@ export function resolveConfig(config: AddeparConfig): ResolvedConfig {
     onCastError: config.on_cast_error ?? 'fail',
     views,
     queries,
+    cancelJobsOnStop: config.cancel_jobs_on_stop ?? false,
     rateLimit: {
       ...ADDEPAR_DEFAULT_LIMITS,
       max_wait_minutes: DEFAULT_MAX_WAIT_MINUTES,

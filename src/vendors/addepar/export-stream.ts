@@ -7,6 +7,7 @@ import type { Stream } from '../../core/source.js';
 import type { ParseOptions, ResultFormat } from '../../formats/types.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
+import { JobScheduler } from '../../jobs/scheduler.js';
 import type { JobSlice } from '../../jobs/types.js';
 import type { DateWindow } from '../../jobs/windows.js';
 import type { AddeparApi, AddeparJobParams } from './api.js';
@@ -34,6 +35,7 @@ export function engineSettings(config: ResolvedConfig, budget: RequestBudget): J
     resultRetentionMs: RESULT_RETENTION_MS,
     // Addepar cancels a request still running after 60 s: never let a slow destination hold a download open.
     spoolDownloads: true,
+    cancelOnStop: config.cancelJobsOnStop,
     launchBudget: {
       available: () => budget.available(),
       requestsPerJob: REQUESTS_PER_JOB,
@@ -42,6 +44,20 @@ export function engineSettings(config: ResolvedConfig, budget: RequestBudget): J
     },
     pollPaceMs: (inflight) => budget.pollPaceMs(inflight),
   };
+}
+
+/**
+ * What every export stream of one config shares: the API (and its request budget), the resolved
+ * config, and the job scheduler, so the jobs of all exports share the firm's job slots and polls.
+ */
+export interface AddeparConnection {
+  api: AddeparApi;
+  config: ResolvedConfig;
+  scheduler: JobScheduler;
+}
+
+export function addeparScheduler(api: AddeparApi, config: ResolvedConfig): JobScheduler {
+  return new JobScheduler({ maxConcurrentJobs: config.maxConcurrentJobs, pollPaceMs: (inflight) => api.budget.pollPaceMs(inflight) });
 }
 
 interface ExportDefinition {
@@ -65,7 +81,7 @@ function sliceContext(slice: JobSlice<AddeparJobParams>): { portfolioType: strin
   };
 }
 
-function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
+function exportStream(def: ExportDefinition, { api, config, scheduler }: AddeparConnection, logger: Logger): Stream {
   const layout = def.parse.format === 'json' ? 'tree' : 'tabular';
   const builder = createRecordBuilder(def.shape, layout, config.onCastError, logger);
   return createJobStream<AddeparJobParams>({
@@ -95,10 +111,11 @@ function exportStream(def: ExportDefinition, api: AddeparApi, config: ResolvedCo
       ),
     toRecords: (rows, slice, ctx) => builder.toRecords(rows, sliceContext(slice), ctx),
     engine: engineSettings(config, api.budget),
+    scheduler,
   });
 }
 
-export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
+export function viewExportStream(view: ViewExportConfig, shape: ResultShape, conn: AddeparConnection, logger: Logger): Stream {
   const outputType = view.output_type ?? 'CSV';
   return exportStream(
     {
@@ -120,13 +137,12 @@ export function viewExportStream(view: ViewExportConfig, shape: ResultShape, api
         },
       }),
     },
-    api,
-    config,
+    conn,
     logger,
   );
 }
 
-export function queryExportStream(query: QueryExportConfig, shape: ResultShape, api: AddeparApi, config: ResolvedConfig, logger: Logger): Stream {
+export function queryExportStream(query: QueryExportConfig, shape: ResultShape, conn: AddeparConnection, logger: Logger): Stream {
   return exportStream(
     {
       name: query.name,
@@ -150,8 +166,7 @@ export function queryExportStream(query: QueryExportConfig, shape: ResultShape, 
         },
       }),
     },
-    api,
-    config,
+    conn,
     logger,
   );
 }

@@ -47,6 +47,8 @@ export function createJobsStream(api: AddeparApi, pageSize: number): Stream {
     jsonSchema: loadAddeparSchema('jobs'),
     supportedSyncModes: ['full_refresh'],
     sourceDefinedPrimaryKey: [['id']],
+    // The firm's job list is worth most after this sync's export jobs ran: it then shows them too.
+    readAfterOthers: true,
     async *read(request: ReadRequest): AsyncGenerator<StreamEvent> {
       for await (const page of api.listJobs(pageSize, request.signal)) {
         const records = page.map((j) => jobRecord(j, request.logger));

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { CheckResult, ConnectorSpec, Source, Stream } from '../../core/source.js';
+import { unusableStream, type CheckResult, type ConnectorSpec, type Source, type Stream } from '../../core/source.js';
 import { HttpError } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { AddeparApi, createAddeparHttpClient, explainAuthFailure } from './api.js';
-import { addeparConnectionSpecification, resolveConfig, type AddeparConfig, type ResolvedConfig } from './config.js';
-import { queryExportStream, viewExportStream } from './export-stream.js';
+import { addeparConnectionSpecification, resolveConfig, type AddeparConfig, type ResolvedConfig, type ViewExportConfig } from './config.js';
+import { addeparScheduler, queryExportStream, viewExportStream, type AddeparConnection } from './export-stream.js';
 import { createJobsStream } from './jobs-stream.js';
 import { queryShape, viewShape } from './shapes.js';
 
@@ -44,18 +44,19 @@ function connect(config: AddeparConfig, logger: Logger): { resolved: ResolvedCon
   return { resolved, api };
 }
 
-async function viewStreams(resolved: ResolvedConfig, api: AddeparApi, logger: Logger): Promise<Stream[]> {
-  const streams: Stream[] = [];
-  if (resolved.views.length === 0) return streams;
-  const definitions = await api.viewDefinitions(resolved.views.map((v) => v.view_id));
-  for (const view of resolved.views) {
+function missingView(view: ViewExportConfig): ConfigError {
+  return new ConfigError(`View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).`);
+}
+
+/** The view exports; one whose view Addepar does not show is unusable alone, the others are fine. */
+async function viewStreams(conn: AddeparConnection, logger: Logger): Promise<Stream[]> {
+  const views = conn.config.views;
+  if (views.length === 0) return [];
+  const definitions = await conn.api.viewDefinitions(views.map((v) => v.view_id));
+  return views.map((view) => {
     const definition = definitions.get(view.view_id);
-    if (!definition) {
-      throw new ConfigError(`View export "${view.name}": Addepar has no portfolio view ${view.view_id} visible to this user (check view_id).`);
-    }
-    streams.push(viewExportStream(view, viewShape(definition), api, resolved, logger));
-  }
-  return streams;
+    return definition === undefined ? unusableStream(view.name, missingView(view)) : viewExportStream(view, viewShape(definition), conn, logger);
+  });
 }
 
 export const addeparSource: Source<AddeparConfig> = {
@@ -81,9 +82,7 @@ export const addeparSource: Source<AddeparConfig> = {
       // One view listing proves every view id; the attribute lookups only discover needs are skipped.
       const missing = resolved.views.length === 0 ? [] : await api.missingViews(resolved.views.map((v) => v.view_id));
       const broken = resolved.views.find((v) => missing.includes(v.view_id));
-      if (broken !== undefined) {
-        return { ok: false, message: `View export "${broken.name}": Addepar has no portfolio view ${broken.view_id} visible to this user (check view_id).` };
-      }
+      if (broken !== undefined) return { ok: false, message: missingView(broken).message };
       for (const query of resolved.queries) queryShape(query);
       return { ok: true };
     } catch (err) {
@@ -98,8 +97,9 @@ export const addeparSource: Source<AddeparConfig> = {
 
   async streams(config: AddeparConfig, logger: Logger): Promise<Stream[]> {
     const { resolved, api } = connect(config, logger);
-    const streams = await viewStreams(resolved, api, logger);
-    for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), api, resolved, logger));
+    const conn: AddeparConnection = { api, config: resolved, scheduler: addeparScheduler(api, resolved) };
+    const streams = await viewStreams(conn, logger);
+    for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), conn, logger));
     streams.push(createJobsStream(api, resolved.jobsPageSize));
     return streams;
   },

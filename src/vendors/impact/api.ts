@@ -116,6 +116,21 @@ export class ImpactApi {
     return { kind: 'file', ...resultBodyOf(res, jobId) };
   }
 
+  /** The account's reports (GET /Mediapartners/{AccountSID}/Reports): handle → name and whether the API may export it. */
+  async listReports(signal: AbortSignal): Promise<Map<string, { name: string; apiAccessible: boolean }>> {
+    const res = await this.http.request({ method: 'GET', url: `${this.base}/Reports`, signal });
+    const body = await res.json<{ Reports?: unknown }>();
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.Reports)) {
+      throw new SystemError('impact.com returned an unexpected report list (no "Reports" array)');
+    }
+    const out = new Map<string, { name: string; apiAccessible: boolean }>();
+    for (const r of body.Reports as { Id?: unknown; Name?: unknown; ApiAccessible?: unknown }[]) {
+      if (typeof r?.Id !== 'string') continue;
+      out.set(r.Id, { name: typeof r.Name === 'string' ? r.Name : r.Id, apiAccessible: r.ApiAccessible !== false });
+    }
+    return out;
+  }
+
   /** PUT Replay; a 403 (not replayable now) is an answer, not an error. */
   async replay(jobId: string, signal: AbortSignal): Promise<ReplayResult> {
     try {

@@ -9,6 +9,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Row, Stream } from '../../core/source.js';
 import { createJobStream } from '../../jobs/job-stream.js';
+import type { JobScheduler } from '../../jobs/scheduler.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { dateWindows, windowStartAfterCursor } from '../../jobs/windows.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
@@ -34,7 +35,7 @@ export function planReportSlices(report: ResolvedReport, previous: JobStreamStat
   }));
 }
 
-export function createReportStream(api: ImpactApi, settings: ImpactSettings, report: ResolvedReport, logger: Logger): Stream {
+export function createReportStream(api: ImpactApi, settings: ImpactSettings, report: ResolvedReport, logger: Logger, scheduler?: JobScheduler): Stream {
   const adapter = new ImpactJobAdapter(api, { replay: true, streamName: report.name, logger });
   let typer: { jobId: string; typer: FileRowTyper } | undefined;
   return createJobStream<ImpactJobParams>({
@@ -74,5 +75,6 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
         describe: () => api.budget.describeQuota(REPORT_EXPORT_CATEGORY),
       },
     },
+    ...(scheduler === undefined ? {} : { scheduler }),
   });
 }

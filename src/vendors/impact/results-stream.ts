@@ -17,6 +17,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Row, Stream } from '../../core/source.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { createJobStream, type JobEngineSettings } from '../../jobs/job-stream.js';
+import type { JobScheduler } from '../../jobs/scheduler.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
 import type { ImpactApi } from './api.js';
@@ -80,7 +81,7 @@ function envelope(meta: ResultJobMeta, rowNumber: number, data: Row): Row {
   };
 }
 
-export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings, logger: Logger): Stream {
+export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings, logger: Logger, scheduler?: JobScheduler): Stream {
   const adapter = new ImpactJobAdapter(api, { replay: settings.replay, streamName: 'job_results', logger });
   const typers = new Map<string, FileRowTyper>();
   /** The current read's signal: planning lists jobs and must stop when the sync is interrupted. */
@@ -146,6 +147,7 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
       return typed.map((data, i) => envelope(meta, ctx.firstRowNumber + i, data));
     },
     engine: engineSettings(settings, api.budget),
+    ...(scheduler === undefined ? {} : { scheduler }),
   });
   return {
     ...stream,

@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { CheckResult, Source, Stream } from '../../core/source.js';
 import { HttpError } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
+import { JobScheduler } from '../../jobs/scheduler.js';
 import { addDays } from '../../jobs/windows.js';
 import { ImpactApi } from './api.js';
 import { impactSpec, resolveSettings, type ImpactConfig } from './config.js';
@@ -58,13 +59,32 @@ export const impactSource: Source<ImpactConfig> = {
     const settings = resolveSettings(config);
     const api = new ImpactApi(settings, logger);
     const today = todayUtc();
+    const signal = new AbortController().signal;
     try {
-      const jobs = await api.listJobs(today, addDays(today, 1), new AbortController().signal);
+      const jobs = await api.listJobs(today, addDays(today, 1), signal);
       logger.info(`check: listed ${jobs.length} job(s) created today on account ${settings.accountSid}`);
-      return { ok: true };
     } catch (err) {
       return { ok: false, message: explainCheckFailure(err, settings.accountSid) };
     }
+    // What read will need: every configured report exists and can be exported through the API.
+    // One listing of the account's reports, not an export (that would spend the daily quota).
+    if (settings.reports.length > 0) {
+      try {
+        const reports = await api.listReports(signal);
+        for (const r of settings.reports) {
+          const found = reports.get(r.reportId);
+          if (found === undefined) {
+            return { ok: false, message: `report_exports "${r.name}": impact.com has no report "${r.reportId}" for this account (check report_id; List Reports shows the handles).` };
+          }
+          if (!found.apiAccessible) {
+            return { ok: false, message: `report_exports "${r.name}": report "${r.reportId}" (${found.name}) cannot be exported through the API for this account.` };
+          }
+        }
+      } catch (err) {
+        return { ok: false, message: `Could not list impact.com reports: ${messageOf(err)}` };
+      }
+    }
+    return { ok: true };
   },
 
   usage(config: ImpactConfig): string | undefined {
@@ -76,10 +96,12 @@ export const impactSource: Source<ImpactConfig> = {
     const settings = resolveSettings(config);
     const api = new ImpactApi(settings, logger);
     budgets.set(config, api.budget);
+    // One scheduler for the account: job results and report exports share its download slots.
+    const scheduler = new JobScheduler({ maxConcurrentJobs: settings.maxConcurrentDownloads, pollPaceMs: (inflight) => api.budget.pollPaceMs(inflight) });
     return [
       createJobsStream(api, settings),
-      createJobResultsStream(api, settings, logger),
-      ...settings.reports.map((report) => createReportStream(api, settings, report, logger)),
+      createJobResultsStream(api, settings, logger, scheduler),
+      ...settings.reports.map((report) => createReportStream(api, settings, report, logger, scheduler)),
     ];
   },
 };

@@ -1,0 +1,79 @@
+/**
+ * The result reader: one download of a completed job's result becomes records. It spools the body
+ * to disk first when the vendor cancels long requests, parses it as a stream, skips the rows
+ * already emitted from this job (a resumed sync, or a download that broke off), and counts each
+ * batch before yielding it so a checkpoint taken meanwhile is exact.
+ */
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { SystemError } from '../core/errors.js';
+import type { Row, StreamEvent } from '../core/source.js';
+import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
+import type { JobTracker, SliceRun } from './job-tracker.js';
+import type { JobProgress } from './progress.js';
+import { spoolBody } from './spool.js';
+import type { JobSlice } from './types.js';
+
+export interface RecordContext {
+  jobId: string;
+  /** 1-based number, within the job's result, of the first row of the batch (header not counted). */
+  firstRowNumber: number;
+}
+
+export interface ResultReaderOptions<P> {
+  parse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
+  toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
+  /** Download the whole body to a temporary file before parsing (XLSX spools itself). */
+  spool: boolean;
+}
+
+/** Counts bytes flowing from the download to the parser, for progress lines. */
+function countingStream(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
+export class ResultReader<P> {
+  constructor(
+    private readonly options: ResultReaderOptions<P>,
+    private readonly tracker: JobTracker<P>,
+  ) {}
+
+  /** Parses one download of the slice's result and yields its records, skipping rows already emitted. */
+  async *read(download: ResultBody, run: SliceRun<P>, progress: JobProgress): AsyncGenerator<StreamEvent> {
+    const body = this.options.spool && run.slice.parse.format !== 'xlsx' ? await spoolBody(download) : download;
+    const job = this.tracker.job(run.slice.key)!;
+    const skip = job.emitted;
+    const counted = countingStream((n) => (progress.bytes += n));
+    // pipeline forwards a download error (truncation, reset) into the stream the parser reads.
+    pipeline(body.stream, counted, () => undefined);
+    let rowIndex = 0;
+    try {
+      for await (const rows of this.options.parse({ ...body, stream: counted }, run.slice.parse)) {
+        const batchStart = rowIndex;
+        rowIndex += rows.length;
+        if (rowIndex <= skip) continue;
+        const fresh = batchStart < skip ? rows.slice(skip - batchStart) : rows;
+        const firstRowNumber = Math.max(batchStart, skip) + 1;
+        const records = this.options.toRecords(fresh, run.slice, { jobId: job.jobId, firstRowNumber });
+        // Counted before the yield: the read loop may checkpoint while we are suspended there.
+        job.emitted += fresh.length;
+        progress.records += records.length;
+        if (records.length > 0) yield { type: 'records', records };
+        progress.transfer();
+      }
+    } finally {
+      body.stream.destroy();
+      download.stream.destroy();
+      counted.destroy();
+    }
+    if (rowIndex < skip) {
+      throw new SystemError(
+        `The result of job ${job.jobId} for slice ${run.slice.key} has ${rowIndex} rows, but ${skip} were already emitted from it; the vendor changed a finished result`,
+      );
+    }
+  }
+}
