@@ -10,6 +10,7 @@ import { ConfigError, ConnectorError, SystemError, TransientError, messageOf } f
 import type { Logger } from '../core/logger.js';
 import type { StreamEvent } from '../core/source.js';
 import type { JobObserver } from './job-observer.js';
+import type { JobEngineSettings } from './job-stream.js';
 import type { JobTracker, SliceRun } from './job-tracker.js';
 import { PollBackoff } from './poll-backoff.js';
 import { nextPollDelayMs } from './poll-cadence.js';
@@ -23,14 +24,7 @@ const LAUNCH_ATTEMPTS = 4;
 
 const KNOWN_STATES = new Set<JobState>(['pending', 'running', 'completed', 'failed', 'cancelled', 'expired']);
 
-export interface SliceRunnerSettings {
-  pollIntervalMs: number;
-  maxPollIntervalMs: number;
-  jobTimeoutMs: number;
-  maxAttempts: number;
-  downloadRetries: number;
-  resultRetentionMs?: number;
-}
+export type SliceRunnerSettings = Pick<JobEngineSettings, 'pollIntervalMs' | 'maxPollIntervalMs' | 'jobTimeoutMs' | 'maxAttempts' | 'downloadRetries' | 'resultRetentionMs'>;
 
 export interface SliceRunnerContext<P> {
   /** Stream name, for log lines and errors. */

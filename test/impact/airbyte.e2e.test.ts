@@ -75,6 +75,19 @@ describe('source-impact spec, check and discover', () => {
     expect(list[0]!.query.CreatedAfter).toBe(dayOffset(0));
   });
 
+  it('check validates the configured report ids with one report listing, without exporting anything', async () => {
+    const s = await sandbox();
+    const report = (id: string) => ({ report_exports: [{ name: 'actions_report', report_id: id }] });
+    const ok = connectionStatus(await airbyte(['check'], tmp, { config: baseConfig(s, report('mp_action_listing_fast')) }));
+    expect(ok.status).toBe('SUCCEEDED');
+    expect(requestsTo(s, '/Reports')).toHaveLength(1);
+    expect(requestsTo(s, '/ReportExport/mp_action_listing_fast')).toHaveLength(0);
+    const unknown = connectionStatus(await airbyte(['check'], tmp, { config: baseConfig(s, report('mp_no_such_report')) }));
+    expect(unknown).toEqual({ status: 'FAILED', message: expect.stringMatching(/report_exports "actions_report": impact\.com has no report "mp_no_such_report"/) as unknown });
+    const uiOnly = connectionStatus(await airbyte(['check'], tmp, { config: baseConfig(s, report('mp_ui_only_summary')) }));
+    expect(uiOnly.message).toMatch(/"mp_ui_only_summary" \(Summary \(app only\)\) cannot be exported through the API/);
+  });
+
   it('check explains a 401 without echoing the token', async () => {
     const s = await sandbox();
     const result = await airbyte(['check'], tmp, { config: baseConfig(s, { auth_token: 'wrong-token-12345' }) });

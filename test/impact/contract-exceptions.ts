@@ -21,4 +21,12 @@ export const REPORT_EXPORT_EXCEPTION: DocumentedException = {
   ],
 };
 
-export const DOCUMENTED_EXCEPTIONS: DocumentedException[] = [REPORT_EXPORT_EXCEPTION];
+/** "List reports available to a partner": what `check` reads to validate configured report ids. */
+export const LIST_REPORTS_EXCEPTION: DocumentedException = {
+  method: 'GET',
+  path: '/Mediapartners/{AccountSID}/Reports',
+  source: 'impact.com Partner Reports API v16, operation listReports (Reports)',
+  parameters: [{ name: 'AccountSID', in: 'path', required: true, schema: { type: 'string' } }],
+};
+
+export const DOCUMENTED_EXCEPTIONS: DocumentedException[] = [REPORT_EXPORT_EXCEPTION, LIST_REPORTS_EXCEPTION];

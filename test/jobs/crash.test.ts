@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { distEntry, spawnCli } from '../helpers/cli.js';
-import { EVENTS_SCHEMA, type FixtureConfig } from '../fixtures/job-source.js';
+import { runUntilKilled, writeSyncFiles, type RunOutcome } from './kill-run.js';
+import type { FixtureConfig } from '../fixtures/job-source.js';
 import { startJobSim, type JobSim } from '../fixtures/job-sim.js';
 import { prng } from '../../src/sandbox/framework/prng.js';
 
@@ -19,50 +19,6 @@ const PARTITIONS = ['p1', 'p2', 'p3'];
 const START = '2024-01-01';
 const END = '2024-06-30'; // 26 Monday-to-Sunday weeks × 3 partitions = 78 slices
 const EXPIRING = ['p2|2024-01-29..2024-02-04', 'p1|2024-03-11..2024-03-17', 'p3|2024-05-20..2024-05-26'];
-
-interface RunOutcome {
-  killed: boolean;
-  code: number | null;
-  messages: Record<string, unknown>[];
-  stderr: string;
-}
-
-/** Runs the CLI; SIGKILLs it after `killAfterLines` stdout lines or `killAfterMs`, whichever comes first. */
-function runOnce(args: string[], kill: { afterLines?: number; afterMs?: number }): Promise<RunOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(distEntry('test/fixtures/job-source-cli'), args);
-    let buffered = '';
-    let lines = 0;
-    let killed = false;
-    const stderr: Buffer[] = [];
-    const complete: string[] = [];
-    const doKill = (): void => {
-      if (killed) return;
-      killed = true;
-      child.kill('SIGKILL');
-    };
-    const timer = kill.afterMs === undefined ? undefined : setTimeout(doKill, kill.afterMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        if (line === '') continue;
-        complete.push(line);
-        lines++;
-        if (kill.afterLines !== undefined && lines >= kill.afterLines) doKill();
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => stderr.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (timer) clearTimeout(timer);
-      // A partial last line (cut by the kill) is what a destination would discard too.
-      resolve({ killed, code, messages: complete.map((l) => JSON.parse(l) as Record<string, unknown>), stderr: Buffer.concat(stderr).toString('utf8') });
-    });
-    child.stdin.end();
-  });
-}
 
 describe('crash test: SIGKILL at random points, resume from the last STATE', () => {
   let sim: JobSim;
@@ -102,24 +58,7 @@ describe('crash test: SIGKILL at random points, resume from the last STATE', () 
       // Checkpoints inside results, so resumes also skip rows already emitted from a job.
       checkpoint_interval_records: 50,
     };
-    const configFile = path.join(dir, 'config.json');
-    const catalogFile = path.join(dir, 'catalog.json');
-    const stateFile = path.join(dir, 'state.json');
-    writeFileSync(configFile, JSON.stringify(config));
-    writeFileSync(
-      catalogFile,
-      JSON.stringify({
-        streams: [
-          {
-            stream: { name: 'events', json_schema: EVENTS_SCHEMA, supported_sync_modes: ['full_refresh', 'incremental'] },
-            sync_mode: 'incremental',
-            destination_sync_mode: 'append_dedup',
-            cursor_field: ['day'],
-            primary_key: [['id']],
-          },
-        ],
-      }),
-    );
+    const { configFile, catalogFile, stateFile } = writeSyncFiles(dir, config, ['events']);
 
     const seed = Number(process.env.CRASH_TEST_SEED ?? 20261123);
     const random = prng(seed);
@@ -136,7 +75,7 @@ describe('crash test: SIGKILL at random points, resume from the last STATE', () 
       if (resumeState && Object.values(resumeState.stream.stream_state.inflight).some((j) => j.emitted > 0)) midResultResumes++;
       const args = ['read', '--config', configFile, '--catalog', catalogFile, ...(state ? ['--state', stateFile] : [])];
       const kill = run < KILLS ? (random() < 0.5 ? { afterLines: 1 + Math.floor(random() * 200) } : { afterMs: 150 + Math.floor(random() * 700) }) : {};
-      const outcome = await runOnce(args, kill);
+      const outcome = await runUntilKilled(args, kill);
       for (const m of outcome.messages) {
         if (m.type === 'RECORD') {
           const id = String((m.record as { data: { id: string } }).data.id);
