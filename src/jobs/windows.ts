@@ -70,6 +70,67 @@ export function dateWindows(start: string, end: string, size: WindowSize): DateW
   return windows;
 }
 
+/** A window of a stream's fixed calendar grid, and how far into it a job may read today. */
+export interface PlannedWindow {
+  /** Calendar bounds (the first window starts at the grid's start date): the record keys. */
+  window: DateWindow;
+  /** The window is over: its last day is on or before the day the grid is read through. */
+  complete: boolean;
+  /** The last day a job for this window asks for: the window's end, or for the window in progress, the grid's end. */
+  through: string;
+}
+
+/** Today's date in UTC (YYYY-MM-DD). */
+export function todayUtc(now: number = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+/** The last day that is over (yesterday, UTC): what a default end date reads through. */
+export function yesterdayUtc(now: number = Date.now()): string {
+  return addDays(todayUtc(now), -1);
+}
+
+/**
+ * The fixed calendar grid from `start` up to the window that contains `through`. Every window has
+ * its full calendar bounds (only the first one is clipped, to `start`), so a window has the same
+ * bounds, and its records the same keys, in every sync — also while it is still in progress.
+ * Empty when start > through.
+ */
+export function windowGrid(start: string, through: string, size: WindowSize): PlannedWindow[] {
+  const first = toEpochDay(start);
+  const last = toEpochDay(through);
+  const windows: PlannedWindow[] = [];
+  for (let day = first; day <= last; ) {
+    const end = windowEnd(day, size);
+    windows.push({ window: { start: fromEpochDay(day), end: fromEpochDay(end) }, complete: end <= last, through: fromEpochDay(Math.min(end, last)) });
+    day = end + 1;
+  }
+  return windows;
+}
+
+/**
+ * The windows of the grid a partition reads this sync: those ending after its cursor moved back by
+ * `lookbackDays`; the window still in progress only when `includePartial` (a partial read is never
+ * the cursor's last word: see cursorAfter).
+ */
+export function windowsToRead(grid: PlannedWindow[], cursor: string | undefined, lookbackDays: number, includePartial: boolean): PlannedWindow[] {
+  const threshold = cursor === undefined ? undefined : addDays(cursor.slice(0, 10), -lookbackDays);
+  return grid.filter((w) => (w.complete || includePartial) && (threshold === undefined || w.window.end > threshold));
+}
+
+/** The cursor a read window leaves its partition at: its end when complete, else the day before it (it is read again). */
+export function cursorAfter(w: PlannedWindow): string {
+  return w.complete ? w.window.end : addDays(w.window.start, -1);
+}
+
+/**
+ * The slice key of a window: its bounds, plus how far a partial read reached, so a job of
+ * yesterday's partial read is never taken for today's (it is dropped from state instead).
+ */
+export function windowSliceKey(partition: string, w: PlannedWindow): string {
+  return `${partition}|${w.window.start}..${w.window.end}${w.complete ? '' : `@${w.through}`}`;
+}
+
 /**
  * Where the next sync's windows start: the day after the cursor (the last completed window end),
  * moved back by `lookbackDays` to re-read late-arriving data, never before `startDate`.

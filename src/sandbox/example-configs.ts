@@ -21,12 +21,13 @@ export function endOfPreviousMonth(today: Date): string {
 
 /**
  * Addepar: the sandbox firm's exports (entity, group and firm portfolios; CSV and XLSX views; a
- * portfolio query returning the JSON tree), monthly windows from three months back.
- * `endDate` undefined means the connector's default (today).
+ * portfolio query returning the JSON tree), monthly windows from three months back, this month so
+ * far included (under the month's own keys). `endDate` undefined means the connector's default
+ * (yesterday).
  */
 export function addeparExampleConfig(sandbox: AddeparSandbox, today: Date, endDate?: string): Record<string, unknown> {
   const { end_date: _fixedEnd, ...config } = addeparSandboxConfig(sandbox, { startDate: monthStart(today, 3), pollIntervalSeconds: 0.05 });
-  return { ...config, ...(endDate === undefined ? {} : { end_date: endDate }) };
+  return { ...config, include_partial_window: true, ...(endDate === undefined ? {} : { end_date: endDate }) };
 }
 
 /**

@@ -174,6 +174,7 @@ export function expectedViewRecords(viewId: number, portfolioType: string, portf
       portfolio_id: portfolioId,
       window_start: window.start,
       window_end: window.end,
+      as_of: window.end,
       path: ['Total', ...names].join(' / '),
       depth,
       name: node.name,

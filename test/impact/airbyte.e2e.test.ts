@@ -303,7 +303,7 @@ describe('source-impact job_results', () => {
 });
 
 describe('source-impact report exports', () => {
-  it('exports a configured report per day window and re-exports only the last day on the next sync', async () => {
+  it('exports a configured report per complete day window (through yesterday) and re-exports only the last day on the next sync', async () => {
     const s = await sandbox();
     const config = baseConfig(s, {
       report_exports: [{ name: 'actions_report', report_id: 'mp_action_listing_fast', window: 'day', start_date: dayOffset(-3), result_format: 'JSON' }],
@@ -313,7 +313,8 @@ describe('source-impact report exports', () => {
     expect(first.code).toBe(0);
     const rows = records(first, 'actions_report');
     const windows = [...new Set(rows.map((r) => r.window_start as string))];
-    expect(windows).toEqual([dayOffset(-3), dayOffset(-2), dayOffset(-1), dayOffset(0)]);
+    // Today is not over: its window is not exported.
+    expect(windows).toEqual([dayOffset(-3), dayOffset(-2), dayOffset(-1)]);
     for (const day of windows) {
       const got = rows.filter((r) => r.window_start === day);
       expect(got.map((r) => r.data)).toEqual(expectedData(s.accountSid, { kind: 'actions', start: day, end: day, format: 'JSON', seed: '' }));
@@ -322,14 +323,39 @@ describe('source-impact report exports', () => {
     expect(exports.map((r) => r.query.START_DATE)).toEqual(windows);
     expect(exports.every((r) => r.query.ResultFormat === 'JSON' && r.query.END_DATE === r.query.START_DATE)).toBe(true);
 
+    // The default lookback of one day re-exports yesterday's window, under the same keys.
     const second = await airbyte(['read'], tmp, { config, catalog, state: lastStates(first) });
-    expect([...new Set(records(second, 'actions_report').map((r) => r.window_start))]).toEqual([dayOffset(0)]);
+    expect([...new Set(records(second, 'actions_report').map((r) => r.window_start))]).toEqual([dayOffset(-1)]);
+  });
+
+  it("with include_partial_window, exports this week so far under the week's own keys, and again (same keys) on the next sync", async () => {
+    const s = await sandbox();
+    const monday = (() => {
+      const d = new Date(`${dayOffset(-1)}T00:00:00Z`);
+      return dayOffset(-1 - ((d.getUTCDay() + 6) % 7));
+    })();
+    const sunday = new Date(Date.parse(`${monday}T00:00:00Z`) + 6 * DAY_MS).toISOString().slice(0, 10);
+    const config = baseConfig(s, {
+      report_exports: [{ name: 'actions_report', report_id: 'mp_action_listing_fast', window: 'week', start_date: monday, include_partial_window: true, lookback_days: 0 }],
+    });
+    const catalog = airbyteCatalog(['actions_report']);
+    const first = await airbyte(['read'], tmp, { config, catalog });
+    expect(first.code).toBe(0);
+    const rows = records(first, 'actions_report');
+    expect(new Set(rows.map((r) => `${String(r.window_start)}..${String(r.window_end)}@${String(r.as_of)}`))).toEqual(new Set([`${monday}..${sunday}@${dayOffset(-1)}`]));
+    const exported = requestsTo(s, '/ReportExport/mp_action_listing_fast').at(-1)!;
+    expect([exported.query.START_DATE, exported.query.END_DATE]).toEqual([monday, dayOffset(-1)]);
+    // The cursor stays before the week in progress: the next sync reads it again, under the same keys.
+    const second = await airbyte(['read'], tmp, { config, catalog, state: lastStates(first) });
+    const again = records(second, 'actions_report');
+    expect(new Set(again.map((r) => `${String(r.window_start)}..${String(r.window_end)}`))).toEqual(new Set([`${monday}..${sunday}`]));
+    expect(again.map((r) => r.row_number)).toEqual(rows.map((r) => r.row_number));
   });
 
   it('fails with a config error naming the report when impact.com does not know it', async () => {
     const s = await sandbox();
     const result = await airbyte(['read'], tmp, {
-      config: baseConfig(s, { report_exports: [{ name: 'nope', report_id: 'mp_no_such_report', start_date: dayOffset(-1) }] }),
+      config: baseConfig(s, { report_exports: [{ name: 'nope', report_id: 'mp_no_such_report', start_date: dayOffset(-1), window: 'day' }] }),
       catalog: airbyteCatalog(['nope']),
     });
     const traces = errorTraces(result);

@@ -7,7 +7,7 @@ import { commonConfigProperties, type CommonConfig } from '../../core/common-spe
 import { ConfigError } from '../../core/errors.js';
 import { DEFAULT_MAX_WAIT_MINUTES, rateLimitSpec, type RateLimitCommonConfig } from '../../core/rate-limit-spec.js';
 import type { JsonSchema } from '../../core/json-schema.js';
-import { toEpochDay, type WindowSize } from '../../jobs/windows.js';
+import { toEpochDay, yesterdayUtc, type WindowSize } from '../../jobs/windows.js';
 
 export const PORTFOLIO_TYPES = [
   'ENTITY',
@@ -77,6 +77,7 @@ export interface AddeparConfig extends CommonConfig {
   start_date: string;
   end_date?: string;
   window_size?: WindowSize;
+  include_partial_window?: boolean;
   lookback_days?: number;
   max_concurrent_jobs?: number;
   job_timeout_minutes?: number;
@@ -234,7 +235,7 @@ export const addeparConnectionSpecification: JsonSchema = {
     end_date: {
       type: 'string',
       title: 'End date',
-      description: 'Last day of the last window (YYYY-MM-DD); default: today (UTC).',
+      description: 'Read windows up to this day (YYYY-MM-DD); default: yesterday (UTC), the last day that is over. A window that ends after it is in progress: read only with include_partial_window.',
       pattern: DATE_PATTERN,
       format: 'date',
       order: 8,
@@ -247,13 +248,21 @@ export const addeparConnectionSpecification: JsonSchema = {
       default: 'month',
       order: 9,
     },
+    include_partial_window: {
+      type: 'boolean',
+      title: 'Include the window in progress',
+      description:
+        'Also read the window that is not over yet (e.g. this month so far) on every sync, under the same keys it will have when complete: window_end is its last calendar day and as_of the last day its figures cover. Its cursor stays before it, so it is read again until it is over. Off: only complete windows are read.',
+      default: false,
+      order: 10,
+    },
     lookback_days: {
       type: 'integer',
       title: 'Lookback (days)',
       description: 'Incremental syncs re-read every window that ends within this many days before the cursor, to pick up restated data.',
       minimum: 0,
       default: 0,
-      order: 10,
+      order: 11,
     },
     max_concurrent_jobs: {
       type: 'integer',
@@ -262,7 +271,7 @@ export const addeparConnectionSpecification: JsonSchema = {
       minimum: 1,
       maximum: 20,
       default: 2,
-      order: 11,
+      order: 12,
     },
     job_timeout_minutes: {
       type: 'number',
@@ -270,7 +279,7 @@ export const addeparConnectionSpecification: JsonSchema = {
       description: 'A job still unfinished after this long is cancelled (DELETE) and retried. Addepar\'s own limit is 4 hours.',
       minimum: 0.001,
       default: 240,
-      order: 12,
+      order: 13,
     },
     poll_interval_seconds: {
       type: 'number',
@@ -278,14 +287,14 @@ export const addeparConnectionSpecification: JsonSchema = {
       description: 'First wait between status checks; it grows with backoff up to the maximum below.',
       minimum: 0.01,
       default: 10,
-      order: 13,
+      order: 14,
     },
     max_poll_interval_seconds: {
       type: 'number',
       title: 'Max poll interval (seconds)',
       minimum: 0.01,
       default: 120,
-      order: 14,
+      order: 15,
     },
     jobs_page_size: {
       type: 'integer',
@@ -294,7 +303,7 @@ export const addeparConnectionSpecification: JsonSchema = {
       minimum: 1,
       maximum: 2000,
       default: 500,
-      order: 15,
+      order: 16,
     },
     cancel_jobs_on_stop: {
       type: 'boolean',
@@ -302,7 +311,7 @@ export const addeparConnectionSpecification: JsonSchema = {
       description:
         'When a sync is stopped (SIGTERM/SIGINT), cancel the jobs it launched. Off by default: they keep running on Addepar and stay in the state, so the next sync reads them instead of starting over (a job may have run for hours). Jobs older than job_timeout_minutes are cancelled either way.',
       default: false,
-      order: 16,
+      order: 17,
     },
     rate_limit: rateLimitSpec(
       "Addepar's limits for your firm, over every API call: 50 requests in any 15 minutes and 1,000 in any 24 hours unless Addepar raised them. jobtap spreads its requests to stay inside them.",
@@ -329,7 +338,7 @@ export const addeparConnectionSpecification: JsonSchema = {
           default: ADDEPAR_DEFAULT_LIMITS.requests_per_day,
         },
       },
-      17,
+      18,
     ),
     ...commonConfigProperties,
   },
@@ -342,6 +351,7 @@ export interface ResolvedConfig {
   startDate: string;
   endDate: string;
   windowSize: WindowSize;
+  includePartialWindow: boolean;
   lookbackDays: number;
   maxConcurrentJobs: number;
   jobTimeoutMs: number;
@@ -357,10 +367,6 @@ export interface ResolvedConfig {
 
 export const RESERVED_STREAM_NAMES = new Set(['jobs']);
 
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
 /** Applies defaults; throws ConfigError for rules JSON Schema cannot express. */
 export function resolveConfig(config: AddeparConfig): ResolvedConfig {
   if (!config.oauth_access_token) {
@@ -370,10 +376,11 @@ export function resolveConfig(config: AddeparConfig): ResolvedConfig {
     if (!config.api_key) throw new ConfigError('Addepar needs credentials: set api_key and api_secret, or oauth_access_token.');
   }
   const startDate = config.start_date;
-  const endDate = config.end_date ?? todayUtc();
+  const endDate = config.end_date ?? yesterdayUtc();
   toEpochDay(startDate);
   toEpochDay(endDate);
-  if (startDate > endDate) throw new ConfigError(`start_date ${startDate} is after end_date ${endDate}.`);
+  // A start_date of today with the default end (yesterday) is simply nothing to read yet.
+  if (config.end_date !== undefined && startDate > endDate) throw new ConfigError(`start_date ${startDate} is after end_date ${endDate}.`);
   const views = config.view_exports ?? [];
   const queries = config.query_exports ?? [];
   const names = new Set<string>();
@@ -393,6 +400,7 @@ export function resolveConfig(config: AddeparConfig): ResolvedConfig {
     startDate,
     endDate,
     windowSize: config.window_size ?? 'month',
+    includePartialWindow: config.include_partial_window ?? false,
     lookbackDays: config.lookback_days ?? 0,
     maxConcurrentJobs: config.max_concurrent_jobs ?? 2,
     jobTimeoutMs: Math.round((config.job_timeout_minutes ?? 240) * 60_000),

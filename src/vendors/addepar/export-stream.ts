@@ -11,8 +11,9 @@ import { JobScheduler } from '../../jobs/scheduler.js';
 import type { JobSlice } from '../../jobs/types.js';
 import type { DateWindow } from '../../jobs/windows.js';
 import type { AddeparApi, AddeparJobParams } from './api.js';
+import type { AddeparSliceParams } from './slices.js';
 import type { QueryExportConfig, ResolvedConfig, ViewExportConfig } from './config.js';
-import { createRecordBuilder, CURSOR_FIELD, PRIMARY_KEY, recordSchema, type ResultShape } from './records.js';
+import { createRecordBuilder, CURSOR_FIELD, PRIMARY_KEY, recordSchema, type ResultShape, type SliceContext } from './records.js';
 import { planExportSlices } from './slices.js';
 
 /** Addepar deletes results 24 hours after the job was created. */
@@ -71,20 +72,21 @@ interface ExportDefinition {
 }
 
 /** Parameters travel with each slice; the slice needs the window and portfolio back for its records. */
-function sliceContext(slice: JobSlice<AddeparJobParams>): { portfolioType: string; portfolioId: number; window: DateWindow } {
+function sliceContext(slice: JobSlice<AddeparSliceParams>): SliceContext {
   const p = slice.params.parameters;
   const id = Array.isArray(p.portfolio_id) ? p.portfolio_id[0] : p.portfolio_id;
   return {
     portfolioType: String(p.portfolio_type),
     portfolioId: Number(id),
-    window: { start: String(p.start_date), end: String(p.end_date) },
+    window: slice.params.window,
+    asOf: slice.params.asOf,
   };
 }
 
 function exportStream(def: ExportDefinition, { api, config, scheduler }: AddeparConnection, logger: Logger): Stream {
   const layout = def.parse.format === 'json' ? 'tree' : 'tabular';
   const builder = createRecordBuilder(def.shape, layout, config.onCastError, logger);
-  return createJobStream<AddeparJobParams>({
+  return createJobStream<AddeparSliceParams>({
     info: {
       name: def.name,
       jsonSchema: recordSchema(def.shape, def.title),
@@ -104,6 +106,7 @@ function exportStream(def: ExportDefinition, { api, config, scheduler }: Addepar
           endDate: config.endDate,
           windowSize: config.windowSize,
           lookbackDays: config.lookbackDays,
+          includePartialWindow: config.includePartialWindow,
           parse: def.parse,
           params: def.params,
         },

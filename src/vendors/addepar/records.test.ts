@@ -16,7 +16,7 @@ const shape: ResultShape = viewShape({
     { key: 'security', display_name: 'Security' },
   ],
 });
-const context = { portfolioType: 'ENTITY', portfolioId: 22, window: { start: '2024-01-01', end: '2024-01-31' } };
+const context = { portfolioType: 'ENTITY', portfolioId: 22, window: { start: '2024-01-01', end: '2024-01-31' }, asOf: '2024-01-31' };
 const job = { jobId: 'j1', firstRowNumber: 1 };
 
 describe('view shape', () => {
@@ -64,6 +64,7 @@ describe('record builder', () => {
       portfolio_id: 22,
       window_start: '2024-01-01',
       window_end: '2024-01-31',
+      as_of: '2024-01-31',
       path: 'Total',
       depth: 0,
       name: 'Total',
@@ -134,9 +135,24 @@ describe('tabular total row', () => {
       ['Total', 0, null],
       ['Total / Total', 1, 'asset_class'],
     ]);
-    // Resuming mid-file: the batch starts at row 3, so its first row is not the total.
-    const resumed = b.toRecords([{ 'Asset Class': 'Total', Security: '' }], context, { jobId: 'j1', firstRowNumber: 3 });
+    // Resuming mid-file (a later sync, a new builder): the batch starts at row 3, so its first row is not the total.
+    const resumed = createRecordBuilder(shape, 'tabular', 'fail').toRecords([{ 'Asset Class': 'Total', Security: '' }], context, { jobId: 'j1', firstRowNumber: 3 });
     expect(resumed[0]!.depth).toBe(1);
+  });
+
+  it('two rows of one result with the same path (one primary key) are an error naming both rows, never merged', () => {
+    const b = createRecordBuilder(shape, 'tabular', 'fail');
+    const rows = [
+      { 'Asset Class': 'Total', Security: '' },
+      { 'Asset Class': 'Equity', Security: 'Soci\u00e9t\u00e9 G\u00e9n\u00e9rale' },
+      { 'Asset Class': 'Equity', Security: 'Apple Inc.' },
+    ];
+    expect(b.toRecords(rows, context, job)).toHaveLength(3);
+    expect(() => b.toRecords([{ 'Asset Class': 'Equity', Security: 'Apple Inc.' }], context, { jobId: 'j1', firstRowNumber: 4 })).toThrow(
+      /Addepar job j1 result, rows 3 and 4: both have the path "Total \/ Equity \/ Apple Inc\.", so they would share one primary key/,
+    );
+    // Another job's result starts over.
+    expect(b.toRecords(rows, context, { jobId: 'j2', firstRowNumber: 1 })).toHaveLength(3);
   });
 });
 

@@ -3,6 +3,7 @@
  *
  * Every record of a view or query export has the same frame, whatever the output type:
  *   portfolio_type, portfolio_id, window_start, window_end   where the row comes from
+ *   as_of     the last day the figures cover (window_end, or the day a window in progress was read through)
  *   path      node names from the total down, joined with " / " ("Total", "Total / Equity", ...)
  *   depth     0 for the total, 1 for the first grouping level, ...
  *   name      the node's own name
@@ -10,7 +11,8 @@
  *   entity_id the node's Addepar entity id (JSON results only; tabular exports do not carry it)
  * followed by one field per column, typed by the stream schema.
  * Primary key: portfolio_id + window_start + window_end + path — the same row re-read in a later
- * sync (lookback, relaunch, resume) has the same key.
+ * sync (lookback, relaunch, resume, the next day's read of a window in progress) has the same key.
+ * Two rows of one result with the same key are an error naming both, never merged in silence.
  *
  * JSON results arrive flattened by the formats module (`_path`, `_depth`, `_name`, `_grouping`,
  * `_entity_id` + column keys). CSV/TSV/XLSX results have one column per grouping level (display
@@ -31,7 +33,7 @@ export const PATH_SEPARATOR = ' / ';
 export const TOTAL_NAME = 'Total';
 
 /** Record fields that frame every row; column fields never take these names. */
-export const FRAME_FIELDS = ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'path', 'depth', 'name', 'grouping', 'entity_id'] as const;
+export const FRAME_FIELDS = ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'as_of', 'path', 'depth', 'name', 'grouping', 'entity_id'] as const;
 
 export const PRIMARY_KEY: string[][] = [['portfolio_id'], ['window_start'], ['window_end'], ['path']];
 export const CURSOR_FIELD = ['window_end'];
@@ -56,7 +58,10 @@ export interface ResultShape {
 export interface SliceContext {
   portfolioType: string;
   portfolioId: number;
+  /** Calendar bounds of the window (the record keys). */
   window: DateWindow;
+  /** The last day the job's figures cover. */
+  asOf: string;
 }
 
 function fieldSchema(type: FieldType, extra: JsonSchema = {}): JsonSchema {
@@ -81,7 +86,12 @@ export function recordSchema(shape: ResultShape, title: string): JsonSchema {
     portfolio_type: { type: 'string', description: 'Addepar portfolio type of the job.' },
     portfolio_id: { type: 'integer', description: 'Addepar portfolio id of the job.' },
     window_start: { type: 'string', format: 'date', description: 'First day of the date window (start_date of the job).' },
-    window_end: { type: 'string', format: 'date', description: 'Last day of the date window (end_date of the job); the cursor.' },
+    window_end: { type: 'string', format: 'date', description: 'Last day of the date window (its calendar end, also while it is in progress); the cursor.' },
+    as_of: {
+      type: 'string',
+      format: 'date',
+      description: 'Last day the figures cover (end_date of the job): window_end, or for a window still in progress the day it was read through.',
+    },
     path: { type: 'string', description: 'Node names from the total down, joined with " / ".' },
     depth: { type: 'integer', minimum: 0, description: '0 for the total, 1 for the first grouping level, ...' },
     name: { type: 'string', description: "The node's name." },
@@ -96,7 +106,7 @@ export function recordSchema(shape: ResultShape, title: string): JsonSchema {
     title,
     type: 'object',
     additionalProperties: true,
-    required: ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'path', 'depth', 'name'],
+    required: ['portfolio_type', 'portfolio_id', 'window_start', 'window_end', 'as_of', 'path', 'depth', 'name'],
     properties,
   };
 }
@@ -206,11 +216,13 @@ export function createRecordBuilder(
   logger: Logger = silentLogger,
 ): RecordBuilder {
   const schema = typingSchema(shape);
-  let current: { jobId: string; typer: ReturnType<typeof createRowTyper>; mapping?: TabularMapping; reportedFailures: number } | undefined;
+  let current:
+    | { jobId: string; typer: ReturnType<typeof createRowTyper>; mapping?: TabularMapping; reportedFailures: number; rowOfPath: Map<string, number> }
+    | undefined;
   return {
     toRecords(rows, context, job) {
       const fileName = `Addepar job ${job.jobId} result`;
-      if (current?.jobId !== job.jobId) current = { jobId: job.jobId, typer: createRowTyper({ schema, onCastError, fileName }), reportedFailures: 0 };
+      if (current?.jobId !== job.jobId) current = { jobId: job.jobId, typer: createRowTyper({ schema, onCastError, fileName }), reportedFailures: 0, rowOfPath: new Map() };
       const state = current;
       const records = rows.map((raw, i) => {
         let frame: Frame;
@@ -219,12 +231,23 @@ export function createRecordBuilder(
           state.mapping ??= tabularMapping(Object.keys(raw), shape, fileName);
           frame = tabularFrame(raw, shape, state.mapping, job.firstRowNumber + i);
         }
-        const typed = state.typer.type(frame.values, job.firstRowNumber + i);
+        const rowNumber = job.firstRowNumber + i;
+        // The path is the only key part that varies within one result: two rows with one path
+        // would be one record in a destination that deduplicates by key.
+        const first = state.rowOfPath.get(frame.path);
+        if (first !== undefined) {
+          throw new SystemError(
+            `${fileName}, rows ${first} and ${rowNumber}: both have the path "${frame.path}", so they would share one primary key; jobtap does not merge them. Rename one of the two in Addepar, or report the export.`,
+          );
+        }
+        state.rowOfPath.set(frame.path, rowNumber);
+        const typed = state.typer.type(frame.values, rowNumber);
         return {
           portfolio_type: context.portfolioType,
           portfolio_id: context.portfolioId,
           window_start: context.window.start,
           window_end: context.window.end,
+          as_of: context.asOf,
           path: frame.path,
           depth: frame.depth,
           name: frame.name,

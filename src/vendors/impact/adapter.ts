@@ -9,12 +9,20 @@ import { Readable } from 'node:stream';
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
+import type { DateWindow } from '../../jobs/windows.js';
 import type { ImpactApi, ReportExportRequest } from './api.js';
 import type { ImpactJob } from './job-record.js';
 
 export type ImpactJobParams =
   | { kind: 'existing'; jobId: string; replayable: boolean; why?: string }
-  | { kind: 'export'; request: ReportExportRequest };
+  | {
+      kind: 'export';
+      request: ReportExportRequest;
+      /** Calendar bounds of the window (the records' keys); the request may stop earlier (a window in progress). */
+      window: DateWindow;
+      /** The request's last day: the window's end, or the last day read of a window in progress. */
+      asOf: string;
+    };
 
 export function mapStatus(job: ImpactJob): JobStatus {
   const base = {

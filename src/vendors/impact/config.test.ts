@@ -30,6 +30,6 @@ describe('impact spec', () => {
     expect(impactSpec.connectionSpecification.properties!.auth_token!.airbyte_secret).toBe(true);
     const settings = resolveSettings({ account_sid: 'a', auth_token: 't', start_date: '2026-01-01', poll_interval_seconds: 0.25, job_timeout_minutes: 2 / 60, base_url: 'http://127.0.0.1:9/', report_exports: [{ name: 'r', report_id: 'x' }] });
     expect(settings).toMatchObject({ pollIntervalMs: 250, jobTimeoutMs: 2000, baseUrl: 'http://127.0.0.1:9' });
-    expect(settings.reports).toEqual([{ name: 'r', reportId: 'x', startDate: '2026-01-01', window: 'week', resultFormat: 'CSV', programId: undefined, lookbackDays: 1 }]);
+    expect(settings.reports).toEqual([{ name: 'r', reportId: 'x', startDate: '2026-01-01', window: 'week', resultFormat: 'CSV', programId: undefined, lookbackDays: 1, includePartialWindow: false }]);
   });
 });

@@ -24,6 +24,8 @@ export interface ReportExportConfig {
   program_id?: string;
   /** Windows re-exported before the cursor, for data that changes after the fact. */
   lookback_days?: number;
+  /** Also export the window in progress (through yesterday) on every sync, under its full bounds. */
+  include_partial_window?: boolean;
 }
 
 /** impact.com's limits per account (about 1,000 requests per hour; ReportExport about 100 calls per day). */
@@ -180,6 +182,13 @@ export const impactSpec: ConnectorSpec = {
             result_format: { type: 'string', title: 'Result format', enum: ['CSV', 'JSON'], default: 'CSV' },
             program_id: { type: 'string', title: 'Program Id (SUBAID)' },
             lookback_days: { type: 'integer', title: 'Lookback days', minimum: 0, maximum: 90, default: 1 },
+            include_partial_window: {
+              type: 'boolean',
+              title: 'Include the window in progress',
+              description:
+                'Also export the window that is not over yet (through yesterday) on every sync, under the same keys it will have when complete (window_end is its last calendar day, as_of the last day exported). Off: only complete windows are exported.',
+              default: false,
+            },
           },
         },
       },
@@ -234,6 +243,7 @@ export interface ResolvedReport {
   resultFormat: 'CSV' | 'JSON';
   programId?: string;
   lookbackDays: number;
+  includePartialWindow: boolean;
 }
 
 export function resolveSettings(config: ImpactConfig): ImpactSettings {
@@ -259,6 +269,7 @@ export function resolveSettings(config: ImpactConfig): ImpactSettings {
       resultFormat: r.result_format ?? 'CSV',
       programId: r.program_id,
       lookbackDays: r.lookback_days ?? 1,
+      includePartialWindow: r.include_partial_window ?? false,
     })),
     rateLimit: { ...IMPACT_DEFAULT_LIMITS, max_wait_minutes: DEFAULT_MAX_WAIT_MINUTES, clock_speed: 1, ...config.rate_limit },
   };

@@ -1,7 +1,10 @@
 /**
- * One stream per configured report export. Each sync cuts the report's date range into windows
- * (day, week or month) from the cursor (minus `lookback_days`, for late-arriving actions) to today,
- * and runs one export per window through the job engine:
+ * One stream per configured report export. Its windows (day, week or month) come from one fixed
+ * calendar grid from the report's start date, each with its full calendar bounds, so a window and
+ * its rows keep their keys in every sync. Each sync exports the complete windows (through
+ * yesterday) after the cursor, minus `lookback_days` for late-arriving actions, and — with
+ * `include_partial_window` — the window in progress, through yesterday, under its full bounds (its
+ * cursor stays before it, so it is exported again until it is over). One export per window:
  * GET /Mediapartners/{AccountSID}/ReportExport/{Id}?START_DATE&END_DATE&ResultFormat → QueuedUri
  * (a Partner Jobs job) → poll GET .../Jobs/{JobId} → GET .../Jobs/{JobId}/Download.
  * The partition is the report id; its cursor is the last completed window's end day.
@@ -11,7 +14,7 @@ import type { Row, Stream } from '../../core/source.js';
 import { createJobStream } from '../../jobs/job-stream.js';
 import type { JobScheduler } from '../../jobs/scheduler.js';
 import type { JobSlice, JobStreamState } from '../../jobs/types.js';
-import { dateWindows, windowStartAfterCursor } from '../../jobs/windows.js';
+import { addDays, cursorAfter, windowGrid, windowSliceKey, windowsToRead } from '../../jobs/windows.js';
 import { ImpactJobAdapter, type ImpactJobParams } from './adapter.js';
 import { REPORT_EXPORT_CATEGORY, type ImpactApi } from './api.js';
 import type { ImpactSettings, ResolvedReport } from './config.js';
@@ -22,14 +25,17 @@ import { loadImpactSchema } from './schemas.js';
 
 export function planReportSlices(report: ResolvedReport, previous: JobStreamState | undefined, today: string): JobSlice<ImpactJobParams>[] {
   const cursor = previous?.partitions[report.reportId]?.cursor;
-  const start = windowStartAfterCursor(cursor, report.startDate, report.lookbackDays);
-  return dateWindows(start, today, report.window).map((w) => ({
-    key: `${report.reportId}|${w.start}..${w.end}`,
+  // Today is not over: its actions keep arriving.
+  const grid = windowGrid(report.startDate, addDays(today, -1), report.window);
+  return windowsToRead(grid, cursor, report.lookbackDays, report.includePartialWindow).map((w) => ({
+    key: windowSliceKey(report.reportId, w),
     partition: report.reportId,
-    cursor: w.end,
+    cursor: cursorAfter(w),
     params: {
       kind: 'export',
-      request: { reportId: report.reportId, startDate: w.start, endDate: w.end, resultFormat: report.resultFormat, programId: report.programId },
+      request: { reportId: report.reportId, startDate: w.window.start, endDate: w.through, resultFormat: report.resultFormat, programId: report.programId },
+      window: w.window,
+      asOf: w.through,
     },
     parse: { format: report.resultFormat === 'JSON' ? 'json' : 'csv' },
   }));
@@ -52,14 +58,15 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
     planSlices: (previous) => planReportSlices(report, previous, todayUtc()),
     toRecords(rows, slice, ctx): Row[] {
       if (slice.params.kind !== 'export') return [];
-      const { request } = slice.params;
+      const { request, window, asOf } = slice.params;
       if (typer?.jobId !== ctx.jobId) typer = { jobId: ctx.jobId, typer: new FileRowTyper(`report ${report.reportId} ${request.startDate}..${request.endDate} (job ${ctx.jobId})`, settings.onCastError) };
       const typed = typer.typer.type(rows, ctx.firstRowNumber);
       typer.typer.reportCastFailures(logger);
       return typed.map((data, i) => ({
         report_id: report.reportId,
-        window_start: request.startDate,
-        window_end: request.endDate,
+        window_start: window.start,
+        window_end: window.end,
+        as_of: asOf,
         job_id: ctx.jobId,
         row_number: ctx.firstRowNumber + i,
         data,
