@@ -229,6 +229,11 @@ function looksLikeJson(text: string): boolean {
 }
 
 function checkMagic(head: Buffer, format: ResultFormat, fileName: string): void {
+  if (head.length === 0 && (format === 'xlsx' || format === 'json')) {
+    // No XLSX or JSON result is zero bytes long (even "no rows" has a workbook or an empty array):
+    // the download broke off or the vendor sent nothing. A new download may fix it.
+    throw new FileFormatError(fileName, `expected a ${format.toUpperCase()} file but the body is empty (0 bytes): the download broke off or the vendor sent no file`, { failureType: 'transient_error' });
+  }
   const mismatch = (): never => {
     throw new FileFormatError(fileName, `expected a ${format.toUpperCase()} file but got ${describeHead(head)}`);
   };

@@ -2,9 +2,10 @@
  * The one error the parsers raise for a result file they cannot read: a malformed file, a format
  * that does not match what was requested, or a cell that cannot be cast under the 'fail' policy.
  * It is a system_error: the vendor sent something jobtap did not expect, and retrying the same
- * file will not help.
+ * file will not help — except for an empty XLSX or JSON body, which no real result is: that one
+ * is transient, so the download is tried again.
  */
-import { ConnectorError } from '../core/errors.js';
+import { ConnectorError, type FailureType } from '../core/errors.js';
 
 export interface FileFormatErrorDetails {
   /** 1-based data row (the header row is not counted); for JSON the 1-based emitted row. */
@@ -15,6 +16,8 @@ export interface FileFormatErrorDetails {
   byteOffset?: number;
   cause?: unknown;
   internalMessage?: string;
+  /** Default system_error; transient_error for a file that a new download may fix (an empty body). */
+  failureType?: FailureType;
 }
 
 export class FileFormatError extends ConnectorError {
@@ -32,7 +35,7 @@ export class FileFormatError extends ConnectorError {
     if (details.row !== undefined) where.push(`row ${details.row}`);
     if (details.column !== undefined) where.push(`column ${JSON.stringify(details.column)}`);
     if (details.byteOffset !== undefined) where.push(`byte ${details.byteOffset}`);
-    super(`${where.join(', ')}: ${problem}`, 'system_error', {
+    super(`${where.join(', ')}: ${problem}`, details.failureType ?? 'system_error', {
       cause: details.cause,
       internalMessage: details.internalMessage,
     });

@@ -99,7 +99,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     tracker = track;
     const slices = await options.planSlices(previous ? cloneState(previous) : undefined);
     const runs = track.planRuns(slices, previous, logger);
-    const reader = new ResultReader<P>({ parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true }, track);
+    const reader = new ResultReader<P>({ name, logger, parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true }, track);
     const runner = new SliceRunner<P>({
       name,
       adapter: options.adapter,

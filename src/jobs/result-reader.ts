@@ -6,6 +6,7 @@
  */
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { SystemError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { Row, StreamEvent } from '../core/source.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
 import type { JobTracker, SliceRun } from './job-tracker.js';
@@ -20,6 +21,9 @@ export interface RecordContext {
 }
 
 export interface ResultReaderOptions<P> {
+  /** Stream name, for the warning about an empty result file. */
+  name: string;
+  logger: Logger;
   parse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
   /** Download the whole body to a temporary file before parsing (XLSX spools itself). */
@@ -69,6 +73,12 @@ export class ResultReader<P> {
       body.stream.destroy();
       download.stream.destroy();
       counted.destroy();
+    }
+    if (progress.bytes === 0 && rowIndex === 0) {
+      // A tabular result without even a header row: zero records, but never in silence.
+      this.options.logger.warn(
+        `${this.options.name}: job ${job.jobId} (slice ${run.slice.key}): the result file ${download.fileName} is empty (0 bytes, not even a header row); 0 records`,
+      );
     }
     if (rowIndex < skip) {
       throw new SystemError(

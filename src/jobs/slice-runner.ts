@@ -233,6 +233,11 @@ export class SliceRunner<P> {
               relaunchReason = await cancelForTimeout(`${status.vendorStatus}, result not ready`);
               break;
             }
+            if (outcome.kind === 'empty') {
+              logger.info(`${name}: job ${job().jobId} for slice ${slice.key} has no result (${outcome.why}): 0 records`);
+              progress.done();
+              return;
+            }
             if (outcome.kind === 'expired') {
               logger.warn(`${name}: the result of job ${job().jobId} for slice ${slice.key} expired; relaunching`);
               relaunchReason = 'result expired';

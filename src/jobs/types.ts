@@ -29,7 +29,9 @@ export interface JobStatus {
 export type DownloadOutcome =
   | { kind: 'ready'; body: ResultBody; contentLength?: number }
   | { kind: 'not_ready'; status?: JobStatus }
-  | { kind: 'expired' };
+  | { kind: 'expired' }
+  /** The job has no result to read (the vendor says so, or the adapter skips it): zero records, the slice is done. */
+  | { kind: 'empty'; why: string };
 
 export interface JobAdapter<Params> {
   /** Creates a job for the slice's parameters and returns its id. */

@@ -52,6 +52,8 @@ export interface SandboxJob {
   cancelRequests: number;
   /** Times the job was seen in a GET /v1/jobs page while active (observations, like polls). */
   listed: number;
+  /** Completes, but has no results: its download answers 404 (a portfolio with nothing in the window). */
+  noResults: boolean;
   creatorId: string;
 }
 

@@ -54,6 +54,8 @@ export interface SandboxFaults {
   failNextJobs: number;
   /** The next N downloads of completed results answer 410 Gone, as if the result had expired. */
   expireNextDownloads: number;
+  /** The next N jobs created complete but return no results: their download answers 404, as Addepar documents. */
+  noResultsNextJobs: number;
 }
 
 export interface AddeparSandboxOptions {
@@ -216,7 +218,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   const progression: ProgressionOptions = { pollsPerStage: 1, msPerStage: 0, ...options.progression };
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
   const defaultPageLimit = Math.min(2000, options.defaultPageLimit ?? 500);
-  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, ...options.faults };
+  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, noResultsNextJobs: 0, ...options.faults };
   const clock: SandboxClock = createSandboxClock({ startTime: options.startTime, speed: options.clockSpeed });
   const rateLimits = options.rateLimits === false ? undefined : { ...ADDEPAR_RATE_LIMITS, ...options.rateLimits };
   const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(addeparLimits(rateLimits), clock);
@@ -368,9 +370,11 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             downloads: 0,
             cancelRequests: 0,
             listed: 0,
+            noResults: faults.noResultsNextJobs > 0 && fate.kind === 'complete',
             creatorId: '44',
           };
           if (fate.kind === 'reject') job.completedAt = job.createdAt;
+          if (job.noResults) faults.noResultsNextJobs -= 1;
           jobs.push(job);
           plans.set(job.id, result.plan);
           sendApi(res, 202, { data: jobResource(job), included: [] });
@@ -453,7 +457,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             sendApi(res, 410, errorBody(410, 'Gone', 'Job results have expired'));
             return;
           }
-          if (job.status !== 'Completed') {
+          if (job.status !== 'Completed' || job.noResults) {
             sendApi(res, 404, errorBody(404, 'Not Found', 'Job has not completed or does not return any results'));
             return;
           }

@@ -29,7 +29,6 @@ describe('AddeparApi', () => {
     const post = sb.requests.find((q) => q.method === 'POST')!;
     expect(post.headers['content-type']).toBe('application/vnd.api+json');
     expect(JSON.parse(post.body)).toEqual({ data: { type: 'jobs', attributes: viewParams('101') } });
-    expect((await api.download(jobId, signal)).kind).toBe('not_ready');
     const states: string[] = [];
     for (let i = 0; i < 6; i++) states.push((await api.status(jobId, signal)).state);
     expect(states).toEqual(['pending', 'running', 'running', 'running', 'running', 'completed']);
@@ -55,6 +54,15 @@ describe('AddeparApi', () => {
 
   it('explains 401 in plain words', async () => {
     await expect(apiFor({ api_secret: 'nope' }).status('x', signal)).rejects.toThrow(/did not accept the credentials/);
+  });
+
+  it('a completed job whose download answers 404 twice has no results (the engine asks only after Completed)', async () => {
+    const api = apiFor();
+    sb.faults.noResultsNextJobs = 1;
+    const { jobId } = await api.launch(viewParams('104'), signal);
+    for (let i = 0; i < 6; i++) await api.status(jobId, signal);
+    expect(await api.download(jobId, signal)).toEqual({ kind: 'empty', why: expect.stringMatching(/404 twice after it completed/) as unknown });
+    expect(sb.requests.filter((q) => q.path.endsWith(`${jobId}/download`))).toHaveLength(2);
   });
 
   it('a job Addepar does not know is reported expired (relaunch), not pending forever', async () => {

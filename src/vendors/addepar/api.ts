@@ -11,6 +11,7 @@ import { HttpClient } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { createVendorBudget } from '../../http/vendor-budget.js';
 import type { HttpResponse } from '../../http/types.js';
+import { sleep } from '../../http/backoff.js';
 import { resultBodyOf } from '../../jobs/result-body.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
 import type { ResolvedConfig } from './config.js';
@@ -176,7 +177,12 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
     return mapAddeparStatus(jobId, body.data.attributes);
   }
 
-  async download(jobId: string, signal: AbortSignal): Promise<DownloadOutcome> {
+  /**
+   * The result of a job that reported Completed. A 404 then is the documentation's other reading
+   * of 404, "does not return any results": after one short re-check (a result still being written
+   * would appear), the slice is done with zero records instead of waiting out the job timeout.
+   */
+  async download(jobId: string, signal: AbortSignal, recheck = true): Promise<DownloadOutcome> {
     const res = await this.guardAuth(
       await this.http.request({
         method: 'GET',
@@ -189,7 +195,11 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
     );
     if (res.status === 404) {
       await res.discard();
-      return { kind: 'not_ready' };
+      if (recheck) {
+        await sleep(Math.min(this.config.pollIntervalMs, EMPTY_RECHECK_MAX_MS), signal);
+        return this.download(jobId, signal, false);
+      }
+      return { kind: 'empty', why: 'Addepar answered its download with 404 twice after it completed: the job returns no results' };
     }
     if (res.status === 410) {
       await res.discard();
@@ -414,6 +424,9 @@ export class AddeparApi implements JobAdapter<AddeparJobParams> {
     }
   }
 }
+
+/** The longest pause before re-checking a completed job's 404 download. */
+const EMPTY_RECHECK_MAX_MS = 30_000;
 
 /** The largest page GET /v1/jobs serves: one request observes up to this many jobs. */
 const LIST_POLL_PAGE_SIZE = 2000;

@@ -5,7 +5,6 @@
  *   then sees an empty result) — a job we may not replay is logged, never fatal;
  * - a report export (report streams): launched with ReportExport, which hands back a job.
  */
-import { Readable } from 'node:stream';
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DownloadOutcome, JobAdapter, JobStatus } from '../../jobs/types.js';
@@ -49,9 +48,9 @@ export function mapStatus(job: ImpactJob): JobStatus {
   }
 }
 
-/** An empty result: how a skipped job passes through the engine without records. */
-function emptyBody(jobId: string, why: string): DownloadOutcome {
-  return { kind: 'ready', body: { stream: Readable.from([]), fileName: `job ${jobId} (skipped: ${why})` }, contentLength: 0 };
+/** No result: how a skipped job passes through the engine without records. */
+function skippedResult(why: string): DownloadOutcome {
+  return { kind: 'empty', why: `skipped: ${why}` };
 }
 
 export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
@@ -89,7 +88,7 @@ export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
 
   async download(jobId: string, signal: AbortSignal): Promise<DownloadOutcome> {
     const why = this.skipped.get(jobId);
-    if (why !== undefined) return emptyBody(jobId, why);
+    if (why !== undefined) return skippedResult(why);
     const result = await this.api.download(jobId, signal);
     switch (result.kind) {
       case 'file':
@@ -100,7 +99,7 @@ export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
       case 'expired':
         if (this.options.replay) return { kind: 'expired' };
         this.skip(jobId, 'its result is older than the 90 days impact.com keeps results');
-        return emptyBody(jobId, 'result expired');
+        return skippedResult('result expired');
     }
   }
 
