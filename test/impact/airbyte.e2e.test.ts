@@ -128,6 +128,18 @@ describe('source-impact spec, check and discover', () => {
 });
 
 describe('source-impact jobs stream', () => {
+  it('follows every page of the job list (@nextpageuri), so no job past the first page of a window is lost', async () => {
+    // Two jobs per page: most weekly windows take several pages.
+    const s = await sandbox({ maxPageSize: 2 });
+    const result = await airbyte(['read'], tmp, { config: baseConfig(s, { start_date: dayOffset(-40) }), catalog: airbyteCatalog(['jobs']) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(records(result, 'jobs').map((j) => j.Id)).toEqual(jobsBetween(s, dayOffset(-40)).map((j) => j.Id));
+    const lists = requestsTo(s, '/Jobs');
+    expect(lists.some((r) => r.query.Page === '3')).toBe(true);
+    // Every API call asks for JSON (the API answers XML otherwise).
+    expect(s.requests.every((r) => String(r.headers.accept).includes('application/json'))).toBe(true);
+  });
+
   it('reads jobs incrementally: the second sync finds only the new jobs, a third one the job that finished', async () => {
     const s = await sandbox();
     const config = baseConfig(s, { start_date: dayOffset(-40) });

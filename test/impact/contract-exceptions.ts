@@ -29,4 +29,22 @@ export const LIST_REPORTS_EXCEPTION: DocumentedException = {
   parameters: [{ name: 'AccountSID', in: 'path', required: true, schema: { type: 'string' } }],
 };
 
-export const DOCUMENTED_EXCEPTIONS: DocumentedException[] = [REPORT_EXPORT_EXCEPTION, LIST_REPORTS_EXCEPTION];
+/**
+ * Paging of the job list, which the seed leaves out: impact.com's list endpoints take Page and
+ * PageSize and answer with @page, @numpages, @pagesize, @total and @nextpageuri (research/vendor-facts.md).
+ */
+export const JOBS_PAGING_ADDITION: DocumentedException = {
+  method: 'GET',
+  path: '/Mediapartners/{AccountSID}/Jobs',
+  source: 'impact.com API conventions: list endpoints page with Page and PageSize',
+  parameters: [
+    { name: 'Page', in: 'query', schema: { type: 'integer' } },
+    { name: 'PageSize', in: 'query', schema: { type: 'integer' } },
+  ],
+};
+
+export const DOCUMENTED_EXCEPTIONS: DocumentedException[] = [
+  REPORT_EXPORT_EXCEPTION,
+  { ...LIST_REPORTS_EXCEPTION, parameters: [...LIST_REPORTS_EXCEPTION.parameters, ...JOBS_PAGING_ADDITION.parameters] },
+  JOBS_PAGING_ADDITION,
+];

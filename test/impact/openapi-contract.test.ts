@@ -88,7 +88,7 @@ describe('OpenAPI contract from the seed', () => {
 describe('impact sandbox responses', () => {
   let sandbox: ImpactSandbox;
   beforeAll(async () => {
-    sandbox = await startImpactSandbox({ anchor: new Date('2026-06-15T12:00:00Z') });
+    sandbox = await startImpactSandbox({ anchor: new Date('2026-06-15T12:00:00Z'), maxPageSize: 1000 });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -99,8 +99,8 @@ describe('impact sandbox responses', () => {
     addFormats.default(ajv);
     const validate = ajv.compile(doc.components.schemas.Job as object);
     const auth = `Basic ${Buffer.from(`${sandbox.accountSid}:${sandbox.authToken}`).toString('base64')}`;
-    const res = await fetch(`${sandbox.url}/Mediapartners/${sandbox.accountSid}/Jobs?CreatedAfter=2026-01-01&CreatedBefore=2026-07-01`, {
-      headers: { authorization: auth },
+    const res = await fetch(`${sandbox.url}/Mediapartners/${sandbox.accountSid}/Jobs?CreatedAfter=2026-01-01&CreatedBefore=2026-07-01&PageSize=1000`, {
+      headers: { authorization: auth, accept: 'application/json' },
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { Jobs: unknown[] };

@@ -140,6 +140,13 @@ export function checkRequests(doc: OpenApiDoc, requests: RecordedRequest[], exce
       report.exceptionsUsed[exception.path] = (report.exceptionsUsed[exception.path] ?? 0) + 1;
     } else if (label !== undefined) {
       report.operationsSeen[label] = (report.operationsSeen[label] ?? 0) + 1;
+      // A documented addition to a declared operation (e.g. paging parameters the seed leaves out).
+      const template = Object.keys(doc.paths).find((t) => templateMatch(t, r.path) !== undefined);
+      const addition = exceptions.find((e) => e.method.toLowerCase() === method && e.path === template);
+      if (addition !== undefined && operation !== undefined) {
+        operation = { ...operation, parameters: [...(operation.parameters ?? []), ...addition.parameters] };
+        report.exceptionsUsed[addition.path] = (report.exceptionsUsed[addition.path] ?? 0) + 1;
+      }
     }
     if (operation === undefined) continue;
     const declared = operation.parameters ?? [];

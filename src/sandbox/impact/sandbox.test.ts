@@ -18,7 +18,8 @@ async function start(options: Parameters<typeof startImpactSandbox>[0] = {}): Pr
 function client(s: ImpactSandbox) {
   const authorization = `Basic ${Buffer.from(`${s.accountSid}:${s.authToken}`).toString('base64')}`;
   const base = `${s.url}/Mediapartners/${s.accountSid}`;
-  return (p: string, init: RequestInit = {}) => fetch(`${base}${p}`, { redirect: 'manual', ...init, headers: { authorization, ...(init.headers as object) } });
+  return (p: string, init: RequestInit = {}) =>
+    fetch(`${base}${p}`, { redirect: 'manual', ...init, headers: { authorization, accept: 'application/json', ...(init.headers as object) } });
 }
 
 describe('impact sandbox', () => {
@@ -31,8 +32,29 @@ describe('impact sandbox', () => {
     expect(actionsForDay('x', '2026-01-01')).toEqual(actionsForDay('x', '2026-01-01'));
   });
 
+  it('pages its lists (Page, PageSize up to its maximum, @numpages, @nextpageuri) and answers XML without Accept: application/json', async () => {
+    const s = await start({ maxPageSize: 10 });
+    const first = (await (await client(s)('/Jobs?PageSize=1000')).json()) as Record<string, unknown> & { Jobs: unknown[] };
+    expect(first.Jobs).toHaveLength(10);
+    expect(first['@page']).toBe('1');
+    expect(first['@pagesize']).toBe('10');
+    const pages = Number(first['@numpages']);
+    expect(pages).toBe(Math.ceil(Number(first['@total']) / 10));
+    const seen = [...first.Jobs];
+    let next = first['@nextpageuri'] as string;
+    while (next !== '') {
+      const page = (await (await fetch(`${s.url}${next}`, { headers: { authorization: `Basic ${Buffer.from(`${s.accountSid}:${s.authToken}`).toString('base64')}`, accept: 'application/json' } })).json()) as Record<string, unknown> & { Jobs: unknown[] };
+      seen.push(...page.Jobs);
+      next = page['@nextpageuri'] as string;
+    }
+    expect(seen).toEqual(s.jobs());
+    const xml = await client(s)('/Jobs', { headers: { accept: '*/*' } });
+    expect(xml.headers.get('content-type')).toBe('application/xml');
+    expect(await xml.text()).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><ImpactRadiusResponse page="1" numpages="\d+"/);
+  });
+
   it('lists by CreatedAfter (inclusive day) and CreatedBefore (exclusive day), and rejects bad dates', async () => {
-    const s = await start();
+    const s = await start({ maxPageSize: 1000 });
     const all = (await (await client(s)('/Jobs')).json()) as { Jobs: { CreatedDate: string }[] };
     const some = (await (await client(s)('/Jobs?CreatedAfter=2026-06-01&CreatedBefore=2026-06-08')).json()) as { Jobs: { CreatedDate: string }[] };
     expect(some.Jobs.length).toBeGreaterThan(0);

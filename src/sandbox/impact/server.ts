@@ -11,6 +11,9 @@
  *   410 once the result is older than the 90-day retention.
  * - The clock starts a day behind the anchor and runs (`clockSpeed` times real time); `advanceClock`
  *   jumps it, revealing the jobs scheduled since.
+ * - Lists page as impact.com's do: Page / PageSize (at most `maxPageSize`), answered with @page,
+ *   @numpages, @pagesize, @total and @nextpageuri (empty on the last page).
+ * - Without `Accept: application/json` the API answers XML, as impact.com does.
  * - Rate limits as impact.com documents them, by default: per account, 1,000 requests per hour and
  *   100 ReportExport calls per day (fixed windows on the sandbox clock); every answer carries
  *   X-RateLimit-Limit/Remaining/Reset (seconds until the hour resets); over a limit, 429 with
@@ -59,6 +62,8 @@ export interface ImpactSandboxOptions {
   deniedTokens?: string[];
   /** How many times faster than real time the sandbox clock runs. Default 1. */
   clockSpeed?: number;
+  /** The largest page a list answers (a larger PageSize is cut to it; also the default). Default 25, so paging always shows. */
+  maxPageSize?: number;
   /** impact.com's limits by default; `false` turns them off (a test that needs them off says so). */
   rateLimits?: Partial<ImpactRateLimits> | false;
 }
@@ -143,6 +148,38 @@ function impactError(res: ServerResponse, status: number, message: string, heade
   sendJson(res, status, { Status: 'ERROR', Message: message }, headers);
 }
 
+/** impact.com answers XML unless the client asks for JSON. */
+function wantsJson(req: SimRequest): boolean {
+  return /application\/json/i.test(String(req.headers.accept ?? ''));
+}
+
+function xmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A JSON body as impact.com writes the same document in XML (enough to be unmistakably not JSON). */
+function toXml(name: string, value: unknown): string {
+  if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml(name.replace(/s$/, ''), v)).join('')}</${name}>`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    const attrs = entries.filter(([k]) => k.startsWith('@')).map(([k, v]) => ` ${k.slice(1)}="${xmlEscape(String(v))}"`).join('');
+    const children = entries.filter(([k]) => !k.startsWith('@')).map(([k, v]) => toXml(k, v)).join('');
+    return `<${name}${attrs}>${children}</${name}>`;
+  }
+  return `<${name}>${xmlEscape(value === null || value === undefined ? '' : String(value))}</${name}>`;
+}
+
+/** Answers in the representation the client asked for: JSON with Accept: application/json, else XML. */
+function answer(req: SimRequest, res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  if (wantsJson(req)) {
+    sendJson(res, status, body, headers);
+    return;
+  }
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>${toXml('ImpactRadiusResponse', body)}`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)), ...headers });
+  res.end(xml);
+}
+
 export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Promise<ImpactSandbox> {
   const account = options.accountSid ?? DEFAULT_ACCOUNT_SID;
   const token = options.authToken ?? DEFAULT_AUTH_TOKEN;
@@ -163,6 +200,42 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const deniedAuth = new Set((options.deniedTokens ?? []).map((t) => `Basic ${Buffer.from(`${account}:${t}`).toString('base64')}`));
 
   const visible = (job: SimJob): boolean => job.createdMs <= nowMs();
+  const maxPageSize = Math.max(1, Math.floor(options.maxPageSize ?? 25));
+
+  /** One page of a list, with impact.com's paging fields; undefined when it answered a bad Page/PageSize itself. */
+  function pageOf<T>(req: SimRequest, res: ServerResponse, items: T[]): { items: T[]; meta: Record<string, string> } | undefined {
+    const pageRaw = req.query.get('Page') ?? '1';
+    const sizeRaw = req.query.get('PageSize') ?? String(maxPageSize);
+    if (!/^[1-9]\d*$/.test(pageRaw) || !/^[1-9]\d*$/.test(sizeRaw)) {
+      impactError(res, 400, 'Page and PageSize must be positive integers');
+      return undefined;
+    }
+    const size = Math.min(Number(sizeRaw), maxPageSize);
+    const page = Number(pageRaw);
+    const numPages = Math.max(1, Math.ceil(items.length / size));
+    const query = new URLSearchParams(req.query);
+    query.set('PageSize', String(size));
+    const uri = (n: number): string => {
+      query.set('Page', String(n));
+      return `${req.path}?${query.toString()}`;
+    };
+    return {
+      items: items.slice((page - 1) * size, page * size),
+      meta: {
+        '@page': String(page),
+        '@numpages': String(numPages),
+        '@pagesize': String(size),
+        '@total': String(items.length),
+        '@start': String(Math.min(items.length, (page - 1) * size)),
+        '@end': String(Math.min(items.length, page * size) - 1),
+        '@uri': uri(page),
+        '@firstpageuri': uri(1),
+        '@previouspageuri': page > 1 ? uri(page - 1) : '',
+        '@nextpageuri': page < numPages ? uri(page + 1) : '',
+        '@lastpageuri': uri(numPages),
+      },
+    };
+  }
   const fileCache = new Map<string, RenderedFile>();
   async function fileOf(job: SimJob): Promise<RenderedFile> {
     const cached = fileCache.get(job.id);
@@ -268,7 +341,9 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             .filter((j) => visible(j) && j.createdMs >= from && j.createdMs < to)
             .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
             .map((j) => jobJson(j, account, volume));
-          sendJson(res, 200, { Jobs: listed });
+          const page = pageOf(req, res, listed);
+          if (page === undefined) return;
+          answer(req, res, 200, { ...page.meta, Jobs: page.items });
         },
       },
       {
@@ -279,7 +354,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           const job = findJob(req, res);
           if (!job) return;
           touch(job);
-          sendJson(res, 200, jobJson(job, account, volume));
+          answer(req, res, 200, jobJson(job, account, volume));
         },
       },
       {
@@ -301,14 +376,14 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             return;
           }
           if (status !== 'COMPLETED') {
-            sendJson(res, 202, jobJson(job, account, volume));
+            answer(req, res, 202, jobJson(job, account, volume));
             return;
           }
           if (job.finalisingDownloads > 0) {
             // The status already reads COMPLETED while the file is still being written: answer as the
             // API does for an unfinished job, with the job's (in-progress) status.
             job.finalisingDownloads--;
-            sendJson(res, 202, { ...jobJson(job, account, volume), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
+            answer(req, res, 202, { ...jobJson(job, account, volume), Status: 'RUNNING', PercentageComplete: 99, StatusMessage: 'Writing result file' });
             return;
           }
           if (job.completedMs !== undefined && nowMs() - job.completedMs > RETENTION_MS) {
@@ -353,7 +428,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           job.statusMessage = 'Queued for replay';
           job.replays++;
           fileCache.delete(job.id);
-          sendJson(res, 200, jobJson(job, account, volume));
+          answer(req, res, 200, jobJson(job, account, volume));
         },
       },
       {
@@ -366,7 +441,9 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             ...Object.keys(SANDBOX_REPORTS).map((id) => ({ Id: id, Name: REPORT_NAMES[id] ?? id, ApiAccessible: true })),
             { Id: 'mp_ui_only_summary', Name: 'Summary (app only)', ApiAccessible: false },
           ];
-          sendJson(res, 200, { Reports: reports });
+          const page = pageOf(req, res, reports);
+          if (page === undefined) return;
+          answer(req, res, 200, { ...page.meta, Reports: page.items });
         },
       },
       {
@@ -401,7 +478,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             exportCache.set(key, job);
           }
           const base = `/Mediapartners/${account}/Jobs/${job.id}`;
-          sendJson(res, 200, { Status: 'QUEUED', QueuedUri: base, ResultUri: `${base}/Download`, ReplayUri: `${base}/Replay` });
+          answer(req, res, 200, { Status: 'QUEUED', QueuedUri: base, ResultUri: `${base}/Download`, ReplayUri: `${base}/Replay` });
         },
       },
     ],

@@ -32,6 +32,9 @@ export interface ReportExportRequest {
   programId?: string;
 }
 
+/** Page size asked of list endpoints: few requests per list (the server may answer smaller pages). */
+const LIST_PAGE_SIZE = 1000;
+
 /** Budget category of ReportExport calls: they count against the daily quota too. */
 export const REPORT_EXPORT_CATEGORY = 'report_export';
 
@@ -76,19 +79,46 @@ export class ImpactApi {
     this.base = `/Mediapartners/${encodeURIComponent(settings.accountSid)}`;
   }
 
-  /** Jobs created in [createdAfter, createdBefore) as the API understands those dates (YYYY-MM-DD). */
+  /** Jobs created in [createdAfter, createdBefore) as the API understands those dates (YYYY-MM-DD), every page. */
   async listJobs(createdAfter: string, createdBefore: string, signal: AbortSignal): Promise<ImpactJob[]> {
-    const res = await this.http.request({
-      method: 'GET',
-      url: `${this.base}/Jobs`,
-      query: { CreatedAfter: createdAfter, CreatedBefore: createdBefore },
-      signal,
-    });
-    const body = await res.json<{ Jobs?: unknown }>();
-    if (body === null || typeof body !== 'object' || (body.Jobs !== undefined && !Array.isArray(body.Jobs))) {
-      throw new SystemError(`impact.com returned an unexpected job list (no "Jobs" array) for ${createdAfter}..${createdBefore}`);
+    const jobs: ImpactJob[] = [];
+    for await (const page of this.pages(`${this.base}/Jobs`, { CreatedAfter: createdAfter, CreatedBefore: createdBefore }, 'Jobs', signal)) {
+      for (const j of page) jobs.push(toJob(j, this.settings.onCastError));
     }
-    return ((body.Jobs ?? []) as unknown[]).map((j) => toJob(j, this.settings.onCastError));
+    return jobs;
+  }
+
+  /**
+   * Every page of an impact.com list: asks for large pages (fewer requests under the rate limit),
+   * follows `@nextpageuri` until it is empty, and checks the count against `@numpages`, so jobs on
+   * a later page are never silently lost.
+   */
+  private async *pages(path: string, query: Record<string, string | undefined>, key: string, signal: AbortSignal): AsyncGenerator<unknown[]> {
+    let url: string | undefined = path;
+    let params: Record<string, string | number | undefined> | undefined = { ...query, Page: 1, PageSize: LIST_PAGE_SIZE };
+    const seen = new Set<string>();
+    let pages = 0;
+    let declared: number | undefined;
+    while (url !== undefined) {
+      const res = await this.http.request({ method: 'GET', url, query: params, signal });
+      const body = await res.json<Record<string, unknown>>();
+      const items = body === null || typeof body !== 'object' ? undefined : body[key];
+      if (items !== undefined && !Array.isArray(items)) throw new SystemError(`impact.com returned an unexpected list from ${path} (no "${key}" array)`);
+      pages++;
+      const numPages = Number(body['@numpages']);
+      if (declared === undefined && Number.isInteger(numPages) && numPages > 0) declared = numPages;
+      yield (items ?? []) as unknown[];
+      const next = typeof body['@nextpageuri'] === 'string' ? body['@nextpageuri'] : '';
+      if (next === '') break;
+      // A server that repeats a link would loop forever; stop loudly instead.
+      if (seen.has(next)) throw new SystemError(`impact.com repeated the page link ${next} of ${path}`);
+      seen.add(next);
+      url = next;
+      params = undefined;
+    }
+    if (declared !== undefined && pages < declared) {
+      throw new SystemError(`impact.com said ${path} has ${declared} pages but its page links stopped after ${pages}; the list would be incomplete`);
+    }
   }
 
   async getJob(jobId: string, signal: AbortSignal): Promise<ImpactJob> {
@@ -101,7 +131,8 @@ export class ImpactApi {
       method: 'GET',
       url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Download`,
       query: this.settings.streamDownloads ? { Mode: 'Stream' } : undefined,
-      headers: { accept: '*/*' },
+      // The file itself, whatever its type; JSON for the API's own answers (a 202 with the job).
+      headers: { accept: 'application/json, */*;q=0.8' },
       acceptStatuses: [202, 410],
       // Without Mode=Stream the API answers 302 to a signed URL on another host; the client follows
       // it by hand and does not carry the Authorization header there.
@@ -118,15 +149,12 @@ export class ImpactApi {
 
   /** The account's reports (GET /Mediapartners/{AccountSID}/Reports): handle → name and whether the API may export it. */
   async listReports(signal: AbortSignal): Promise<Map<string, { name: string; apiAccessible: boolean }>> {
-    const res = await this.http.request({ method: 'GET', url: `${this.base}/Reports`, signal });
-    const body = await res.json<{ Reports?: unknown }>();
-    if (body === null || typeof body !== 'object' || !Array.isArray(body.Reports)) {
-      throw new SystemError('impact.com returned an unexpected report list (no "Reports" array)');
-    }
     const out = new Map<string, { name: string; apiAccessible: boolean }>();
-    for (const r of body.Reports as { Id?: unknown; Name?: unknown; ApiAccessible?: unknown }[]) {
-      if (typeof r?.Id !== 'string') continue;
-      out.set(r.Id, { name: typeof r.Name === 'string' ? r.Name : r.Id, apiAccessible: r.ApiAccessible !== false });
+    for await (const page of this.pages(`${this.base}/Reports`, {}, 'Reports', signal)) {
+      for (const r of page as { Id?: unknown; Name?: unknown; ApiAccessible?: unknown }[]) {
+        if (typeof r?.Id !== 'string') continue;
+        out.set(r.Id, { name: typeof r.Name === 'string' ? r.Name : r.Id, apiAccessible: r.ApiAccessible !== false });
+      }
     }
     return out;
   }
