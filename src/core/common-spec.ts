@@ -26,11 +26,20 @@ export const commonConfigProperties: Record<string, JsonSchema> = {
     enum: ['fail', 'null'],
     default: 'fail',
   },
+  on_invalid_utf8: {
+    type: 'string',
+    title: 'On invalid UTF-8',
+    description:
+      'A CSV/TSV/JSON result that is not valid UTF-8 and whose Content-Type declares no charset: "windows-1252" reads it as Windows-1252 (the usual legacy export encoding) with a warning naming the file; "fail" stops the sync naming the file and byte. A declared charset is always honoured, and text is never replaced by U+FFFD.',
+    enum: ['windows-1252', 'fail'],
+    default: 'windows-1252',
+  },
 };
 
 export interface CommonConfig {
   checkpoint_interval_records?: number;
   on_cast_error?: 'fail' | 'null';
+  on_invalid_utf8?: 'windows-1252' | 'fail';
 }
 
 /** The checkpoint interval a (validated) config asks for, falling back to the default. */

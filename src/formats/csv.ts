@@ -24,11 +24,14 @@ import Papa from 'papaparse';
 import type { RawRow } from './types.js';
 import { FileFormatError } from './errors.js';
 import { dedupeHeaderNames } from './normalise.js';
+import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
 
 export interface DelimitedOptions {
   delimiter: ',' | '\t';
   fileName: string;
   batchSize: number;
+  /** Bytes to text; default: UTF-8, or Windows-1252 for a body that is not UTF-8 (with no warning sink). */
+  decoder?: TextChunkDecoder;
 }
 
 /** Parse at least this many characters per call: amortises per-call cost over small network chunks. */
@@ -50,7 +53,7 @@ interface PapaResult {
 
 export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: DelimitedOptions): AsyncGenerator<RawRow[]> {
   const { fileName, batchSize, delimiter } = options;
-  const decoder = new TextDecoder('utf-8');
+  const decoder = options.decoder ?? createTextDecoder({ fileName });
   let parser: Papa.Parser | undefined;
   let carry = '';
   let pending = '';
@@ -108,7 +111,7 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
   };
 
   for await (const chunk of chunks) {
-    let text = decoder.decode(chunk, { stream: true });
+    let text = decoder.decode(chunk);
     if (!started && text.length > 0) {
       started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -137,7 +140,7 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
       yield full;
     }
   }
-  let rest = decoder.decode();
+  let rest = decoder.end();
   if (!started && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
   pending += rest;
   if (parser === undefined) start(pending, true);

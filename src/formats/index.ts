@@ -10,6 +10,16 @@ import { openResultBody } from './body.js';
 import { parseDelimited } from './csv.js';
 import { parseJsonRows } from './json.js';
 import { parseXlsxRows } from './xlsx.js';
+import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
+
+function textDecoderFor(body: ResultBody, options: ParseOptions): TextChunkDecoder {
+  return createTextDecoder({
+    fileName: body.fileName,
+    contentType: body.contentType,
+    onInvalidUtf8: options.onInvalidUtf8 ?? 'windows-1252',
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  });
+}
 
 export type {
   CastErrorPolicy,
@@ -52,10 +62,11 @@ export async function* parseResult(body: ResultBody, options: ParseOptions): Asy
           delimiter: opened.format === 'csv' ? ',' : '\t',
           fileName: body.fileName,
           batchSize,
+          decoder: textDecoderFor(body, options),
         });
         return;
       case 'json':
-        yield* parseJsonRows(opened.chunks, { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize });
+        yield* parseJsonRows(opened.chunks, { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize, decoder: textDecoderFor(body, options) });
         return;
       case 'xlsx':
         yield* parseXlsxRows(opened.chunks, { fileName: body.fileName, sheetName: options.sheetName, batchSize });

@@ -23,11 +23,14 @@ import type { JsonLayout, RawRow } from './types.js';
 import { FileFormatError } from './errors.js';
 import { ValueBuilder, isEnd, isScalar, isStart, setOwn } from './json-values.js';
 import { TreeFlattener } from './json-tree.js';
+import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
 
 export interface JsonOptions {
   fileName: string;
   layout: JsonLayout;
   batchSize: number;
+  /** Bytes to text; default: UTF-8, or Windows-1252 for a body that is not UTF-8 (with no warning sink). */
+  decoder?: TextChunkDecoder;
 }
 
 /**
@@ -216,7 +219,7 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
   const { fileName, batchSize } = options;
   const tokenizer = jsonParser({ packValues: true, streamValues: false });
   const extractor = new JsonRowExtractor(fileName, options.layout);
-  const decoder = new TextDecoder('utf-8');
+  const decoder = options.decoder ?? createTextDecoder({ fileName });
   let bytesBefore = 0; // bytes of the file before the current chunk
   let started = false;
   let charsWithoutToken = 0;
@@ -260,7 +263,7 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
   };
 
   for await (const chunk of chunks) {
-    let text = decoder.decode(chunk, { stream: true });
+    let text = decoder.decode(chunk);
     let skippedBytes = 0;
     if (!started && text.length > 0) {
       started = true;
@@ -274,7 +277,7 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
     const rows = extractor.rows;
     while (rows.length >= batchSize) yield rows.splice(0, batchSize);
   }
-  feed(decoder.decode(), 0, true);
+  feed(decoder.end(), 0, true);
   const rows = extractor.rows;
   while (rows.length > 0) yield rows.splice(0, batchSize);
 }

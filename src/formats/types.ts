@@ -45,6 +45,13 @@ export interface ParseOptions {
   jsonLayout?: JsonLayout;
   /** Rows per yielded batch; default 1000. */
   batchSize?: number;
+  /**
+   * CSV/TSV/JSON without a declared charset that are not valid UTF-8: read as Windows-1252 (the
+   * default, with a warning) or refuse the file. A declared charset is always honoured.
+   */
+  onInvalidUtf8?: 'windows-1252' | 'fail';
+  /** Where parse warnings go (a body read as Windows-1252). */
+  onWarning?: (message: string) => void;
 }
 
 /** Raw rows: keys are the file's original (deduplicated) column names; values as read. */

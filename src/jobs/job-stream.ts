@@ -60,6 +60,8 @@ export interface JobEngineSettings {
    * Used when the stream has no shared scheduler (the scheduler's own pace applies otherwise).
    */
   pollPaceMs?: (inflight: number) => number;
+  /** Text results that are not valid UTF-8 and declare no charset: read as Windows-1252 (default) or refused. */
+  onInvalidUtf8?: 'windows-1252' | 'fail';
   /**
    * When the sync is interrupted (SIGTERM/SIGINT), cancel the jobs this sync launched. Default
    * false: they keep running and stay in state, so the next sync adopts them (an Addepar job may
@@ -99,7 +101,10 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     tracker = track;
     const slices = await options.planSlices(previous ? cloneState(previous) : undefined);
     const runs = track.planRuns(slices, previous, logger);
-    const reader = new ResultReader<P>({ name, logger, parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true }, track);
+    const reader = new ResultReader<P>(
+      { name, logger, parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true, onInvalidUtf8: settings.onInvalidUtf8 ?? 'windows-1252' },
+      track,
+    );
     const runner = new SliceRunner<P>({
       name,
       adapter: options.adapter,

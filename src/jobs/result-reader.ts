@@ -28,6 +28,7 @@ export interface ResultReaderOptions<P> {
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
   /** Download the whole body to a temporary file before parsing (XLSX spools itself). */
   spool: boolean;
+  onInvalidUtf8: 'windows-1252' | 'fail';
 }
 
 /** Counts bytes flowing from the download to the parser, for progress lines. */
@@ -56,7 +57,8 @@ export class ResultReader<P> {
     pipeline(body.stream, counted, () => undefined);
     let rowIndex = 0;
     try {
-      for await (const rows of this.options.parse({ ...body, stream: counted }, run.slice.parse)) {
+      const parseOptions = { ...run.slice.parse, onInvalidUtf8: this.options.onInvalidUtf8, onWarning: (m: string) => this.options.logger.warn(`${this.options.name}: ${m}`) };
+      for await (const rows of this.options.parse({ ...body, stream: counted }, parseOptions)) {
         const batchStart = rowIndex;
         rowIndex += rows.length;
         if (rowIndex <= skip) continue;

@@ -48,6 +48,9 @@ export const SECURITIES: readonly Security[] = [
   { entityId: 2006, name: 'U.S. Treasury Note 4.25% 2031', assetClass: 'Fixed Income', sector: 'Government', basePriceCents: 9_950, drift: 0.004, wave: 0.01, costCents: 9_800 },
   { entityId: 2007, name: 'Blackstone Real Estate Income Trust', assetClass: 'Alternatives', sector: 'Real Estate', basePriceCents: 1_240, drift: 0.05, wave: 0.02, costCents: 1_180 },
   { entityId: 2008, name: 'U.S. Dollar', assetClass: 'Cash & Cash Equivalent', sector: 'Cash', basePriceCents: 100, drift: 0, wave: 0, costCents: 100 },
+  // Two names that differ only in accented letters: one record each, whatever the file's encoding.
+  { entityId: 2009, name: 'Société Générale SA', assetClass: 'Equity', sector: 'Financials', basePriceCents: 2_450, drift: 0.04, wave: 0.05, costCents: 2_300 },
+  { entityId: 2010, name: 'Sociètè Générale SA', assetClass: 'Equity', sector: 'Financials', basePriceCents: 1_180, drift: 0.02, wave: 0.03, costCents: 1_150 },
 ];
 
 const ENTITIES: readonly Portfolio[] = [
@@ -90,6 +93,20 @@ const ENTITIES: readonly Portfolio[] = [
   },
 ];
 
+/** Entities of the firm that are outside its households (not part of the FIRM portfolio or any group). */
+const OTHER_ENTITIES: readonly Portfolio[] = [
+  {
+    type: 'ENTITY',
+    id: 104,
+    name: 'Lefèvre & Fils',
+    holdings: [
+      { entityId: 2009, quantity: 400, from: '2021-04-12' },
+      { entityId: 2010, quantity: 1_000, from: '2022-09-01' },
+      { entityId: 2008, quantity: 20_000, from: '2021-04-12' },
+    ],
+  },
+];
+
 const GROUPS: readonly { id: number; name: string; members: number[] }[] = [{ id: 501, name: 'Whitmore-Okafor Household', members: [101, 102] }];
 
 export const ENTITY_PORTFOLIOS: readonly Portfolio[] = ENTITIES;
@@ -110,7 +127,7 @@ export function findPortfolio(portfolioType: string, portfolioId: number): Portf
     const g = GROUPS.find((x) => x.id === portfolioId);
     return g ? combine('GROUP', g.id, g.name, ENTITIES.filter((e) => g.members.includes(e.id))) : undefined;
   }
-  if (t.startsWith('ENTITY')) return ENTITIES.find((e) => e.id === portfolioId) ?? syntheticPortfolio(portfolioId);
+  if (t.startsWith('ENTITY')) return [...ENTITIES, ...OTHER_ENTITIES].find((e) => e.id === portfolioId) ?? syntheticPortfolio(portfolioId);
   return undefined;
 }
 

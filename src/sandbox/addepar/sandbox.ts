@@ -20,7 +20,8 @@
  *   All on the sandbox clock, which can run faster than real time (`clockSpeed`).
  */
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { encodeWindows1252 } from './windows-1252.js';
 import { pipeline } from 'node:stream/promises';
 import { createSandboxClock, type SandboxClock } from '../framework/clock.js';
 import { SandboxRateLimiter, type SandboxLimit } from '../framework/rate-limiter.js';
@@ -92,6 +93,11 @@ export interface AddeparSandboxOptions {
   chunkedResults?: boolean;
   /** Start of the sandbox clock (ms since epoch). Default: the real clock. */
   startTime?: number;
+  /**
+   * CSV/TSV results written in Windows-1252 instead of UTF-8, as some legacy exports are; with
+   * `declared` the Content-Type says so, otherwise it carries no charset at all.
+   */
+  legacyEncoding?: { declared: boolean };
   /** How many times faster than real time the sandbox clock runs (rate-limit windows, job progress, retention). Default 1. */
   clockSpeed?: number;
   /** Addepar's published rate limits by default; `false` turns them off (a test that needs them off says so). */
@@ -299,11 +305,17 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     const a = plan.analysis;
     const portfolios = a.portfolioIds.map((id) => findPortfolio(a.portfolioType, id)?.name ?? `${a.portfolioType} ${id}`).join(', ');
     const titleLines = [plan.title, `${portfolios} | ${formatCell(a.startDate, 'Date')} to ${formatCell(a.endDate, 'Date')}`];
-    const body = renderResult({ tree, columns: a.columns, groupings: a.groupings, dataType: plan.dataType, titleLines }, plan.outputType);
+    let body = renderResult({ tree, columns: a.columns, groupings: a.groupings, dataType: plan.dataType, titleLines }, plan.outputType);
     const headers: Record<string, string | number> = {
       'content-type': CONTENT_TYPES[plan.outputType],
       'content-disposition': `attachment; filename="portfolio_data.${FILE_EXTENSIONS[plan.outputType]}"`,
     };
+    const legacy = options.legacyEncoding;
+    if (legacy !== undefined && (plan.outputType === 'CSV' || plan.outputType === 'TSV')) {
+      body = Readable.from([encodeWindows1252((await collect(body)).toString('utf8'))]);
+      const mediaType = CONTENT_TYPES[plan.outputType].split(';')[0]!;
+      headers['content-type'] = legacy.declared ? `${mediaType}; charset=windows-1252` : mediaType;
+    }
     if (options.chunkedResults) {
       res.writeHead(200, headers);
       await pipeline(body, res);

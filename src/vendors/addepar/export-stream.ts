@@ -37,6 +37,7 @@ export function engineSettings(config: ResolvedConfig, budget: RequestBudget): J
     // Addepar cancels a request still running after 60 s: never let a slow destination hold a download open.
     spoolDownloads: true,
     cancelOnStop: config.cancelJobsOnStop,
+    onInvalidUtf8: config.raw.on_invalid_utf8 ?? 'windows-1252',
     launchBudget: {
       available: () => budget.available(),
       requestsPerJob: REQUESTS_PER_JOB,

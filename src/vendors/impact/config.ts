@@ -231,6 +231,7 @@ export interface ImpactSettings {
   jobTimeoutMs: number;
   requestTimeoutMs: number;
   onCastError: 'fail' | 'null';
+  onInvalidUtf8: 'windows-1252' | 'fail';
   reports: ResolvedReport[];
   rateLimit: Required<ImpactRateLimitConfig>;
 }
@@ -261,6 +262,7 @@ export function resolveSettings(config: ImpactConfig): ImpactSettings {
     jobTimeoutMs: Math.round((config.job_timeout_minutes ?? 60) * 60_000),
     requestTimeoutMs: Math.round((config.request_timeout_seconds ?? 120) * 1000),
     onCastError: config.on_cast_error ?? 'fail',
+    onInvalidUtf8: config.on_invalid_utf8 ?? 'windows-1252',
     reports: (config.report_exports ?? []).map((r) => ({
       name: r.name,
       reportId: r.report_id,

@@ -167,5 +167,6 @@ export function engineSettings(settings: ImpactSettings, budget: RequestBudget):
     maxAttempts: 3,
     downloadRetries: 3,
     pollPaceMs: (inflight) => budget.pollPaceMs(inflight),
+    onInvalidUtf8: settings.onInvalidUtf8,
   };
 }
