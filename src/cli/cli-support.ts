@@ -25,9 +25,13 @@ export function validateLoadedConfig<C>(
   useMasker: (masker: SecretMasker) => void,
 ): LoadedConfig<C> {
   const schema = source.spec().connectionSpecification;
-  const masker = new SecretMasker(collectSecrets(schema, raw));
-  useMasker(masker);
+  const secrets = collectSecrets(schema, raw);
+  useMasker(new SecretMasker(secrets));
   const config = assertValidConfig<C>(schema, raw);
+  // The forms the secrets take on the wire (base64 of key:secret in a Basic header) leak as easily
+  // as the secrets themselves when a vendor echoes a request: masked the same way.
+  const masker = new SecretMasker([...secrets, ...(source.derivedSecrets?.(config) ?? [])]);
+  useMasker(masker);
   return { config, masker };
 }
 

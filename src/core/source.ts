@@ -33,6 +33,12 @@ export interface StreamInfo {
    * the vendor's jobs, which should include the jobs this sync ran.
    */
   readAfterOthers?: boolean;
+  /**
+   * Its records carry text the vendor wrote (job error details, status messages), which may echo
+   * a request and its credentials: they are masked like log lines. (Records of exported data are
+   * not scanned: that would cost a pass over every record.)
+   */
+  carriesVendorText?: boolean;
 }
 
 export interface ReadRequest {
@@ -109,6 +115,11 @@ export interface Source<Config> {
   check(config: Config, logger: Logger): Promise<CheckResult>;
   /** Every stream this config offers (discover), ready to read. */
   streams(config: Config, logger: Logger): Promise<Stream[]>;
+  /**
+   * Secrets derived from the config's secrets as they appear on the wire, e.g. the base64 of
+   * `key:secret` in a Basic Authorization header: masked everywhere like the secrets themselves.
+   */
+  derivedSecrets?(config: Config): string[];
   /** What the streams of this config asked of the vendor (requests, rate-limit waits), for the sync's last log line. */
   usage?(config: Config): string | undefined;
 }

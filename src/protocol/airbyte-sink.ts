@@ -3,6 +3,7 @@ import type { ReadSink, StreamStatus } from '../core/read-loop.js';
 import type { Row, Stream, StreamState } from '../core/source.js';
 import type { Logger } from '../core/logger.js';
 import type { AirbyteWriter } from './airbyte-writer.js';
+import { maskRows } from './mask.js';
 
 export class AirbyteSink implements ReadSink {
   constructor(
@@ -21,7 +22,7 @@ export class AirbyteSink implements ReadSink {
   }
 
   records(stream: Stream, rows: Row[]): Promise<void> | undefined {
-    return this.writer.records(stream.name, rows);
+    return this.writer.records(stream.name, stream.carriesVendorText === true ? maskRows(rows, this.writer.secretMasker) : rows);
   }
 
   state(stream: Stream, state: StreamState, recordCount: number): Promise<void> | undefined {

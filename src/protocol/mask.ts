@@ -1,5 +1,6 @@
 /** Applies a SecretMasker to every string (and key) of a message before it is serialized. */
 import type { SecretMasker } from '../core/secrets.js';
+import type { Row } from '../core/source.js';
 
 export function maskDeep(value: unknown, masker: SecretMasker): unknown {
   if (!masker.active) return value;
@@ -11,4 +12,10 @@ export function maskDeep(value: unknown, masker: SecretMasker): unknown {
     return out;
   }
   return value;
+}
+
+/** Records of a stream that carries vendor-written text, masked like every other message. */
+export function maskRows(rows: Row[], masker: SecretMasker): Row[] {
+  if (!masker.active) return rows;
+  return rows.map((row) => maskDeep(row, masker) as Row);
 }

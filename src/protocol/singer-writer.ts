@@ -9,7 +9,7 @@ import type { Row, Stream, StreamState } from '../core/source.js';
 import type { Logger } from '../core/logger.js';
 import type { LineWriter } from './line-writer.js';
 import { describeFailure } from './failure.js';
-import { maskDeep } from './mask.js';
+import { maskDeep, maskRows } from './mask.js';
 import { RecordLineEncoder } from './record-line.js';
 import { keyProperties, projectSchema, replicationKey, type SingerSelection } from './singer-catalog.js';
 import type { StderrLog } from './stderr-logger.js';
@@ -21,6 +21,10 @@ export class SingerWriter {
 
   setMasker(masker: SecretMasker): void {
     this.masker = masker;
+  }
+
+  get secretMasker(): SecretMasker {
+    return this.masker;
   }
 
   /** Non-record messages; masked like every other non-data line. */
@@ -89,7 +93,7 @@ export class SingerSink implements ReadSink {
   }
 
   records(stream: Stream, rows: Row[]): Promise<void> | undefined {
-    return this.writer.records(stream.name, rows, this.properties.get(stream.name));
+    return this.writer.records(stream.name, stream.carriesVendorText === true ? maskRows(rows, this.writer.secretMasker) : rows, this.properties.get(stream.name));
   }
 
   state(stream: Stream, state: StreamState): Promise<void> | undefined {

@@ -29,7 +29,7 @@ export type JobFate =
   | { kind: 'complete' }
   | { kind: 'reject' }
   | { kind: 'stuck' }
-  | { kind: 'fail' }
+  | { kind: 'fail'; error?: JobErrorObject }
   | { kind: 'error'; error: JobErrorObject };
 
 export interface SandboxJob {
@@ -131,6 +131,7 @@ export function advance(job: SandboxJob, now: number, p: ProgressionOptions, ret
   }
   if (fate.kind === 'fail' && stage >= FAIL_STAGE) {
     job.status = 'Failed';
+    if (fate.error !== undefined) job.errors = [fate.error];
     job.startedAt ??= now;
     job.completedAt = now;
     return;

@@ -98,6 +98,11 @@ export interface AddeparSandboxOptions {
    * `declared` the Content-Type says so, otherwise it carries no charset at all.
    */
   legacyEncoding?: { declared: boolean };
+  /**
+   * Job error details quote the Authorization header of the request that created the job, as a
+   * careless vendor's might: what jobtap must mask wherever it shows them.
+   */
+  echoCredentials?: boolean;
   /** How many times faster than real time the sandbox clock runs (rate-limit windows, job progress, retention). Default 1. */
   clockSpeed?: number;
   /** Addepar's published rate limits by default; `false` turns them off (a test that needs them off says so). */
@@ -271,7 +276,16 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     return true;
   }
 
-  function fateFor(plan: JobPlan): JobFate {
+  function fateFor(plan: JobPlan, authorization: string): JobFate {
+    const fate = baseFateFor(plan);
+    if (options.echoCredentials !== true) return fate;
+    const echo = ` (request: Authorization: ${authorization})`;
+    if (fate.kind === 'fail') return { kind: 'fail', error: { status: '500', title: 'Internal Server Error', detail: `The job runner failed${echo}` } };
+    if (fate.kind === 'error') return { kind: 'error', error: { ...fate.error, detail: `${fate.error.detail}${echo}` } };
+    return fate;
+  }
+
+  function baseFateFor(plan: JobPlan): JobFate {
     if (faults.rejectNextJobs > 0) {
       faults.rejectNextJobs -= 1;
       return { kind: 'reject' };
@@ -369,7 +383,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
             return;
           }
           sequence += 1;
-          const fate = fateFor(result.plan);
+          const fate = fateFor(result.plan, String(req.headers.authorization ?? ''));
           const job: SandboxJob = {
             id: jobIdFor(sequence),
             jobType: result.plan.jobType,

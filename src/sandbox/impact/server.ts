@@ -64,6 +64,11 @@ export interface ImpactSandboxOptions {
   clockSpeed?: number;
   /** The largest page a list answers (a larger PageSize is cut to it; also the default). Default 25, so paging always shows. */
   maxPageSize?: number;
+  /**
+   * Status messages of failed and cancelled jobs quote the Authorization header of the request
+   * that reads them, as a careless vendor's might: what jobtap must mask wherever it shows them.
+   */
+  echoCredentials?: boolean;
   /** impact.com's limits by default; `false` turns them off (a test that needs them off says so). */
   rateLimits?: Partial<ImpactRateLimits> | false;
 }
@@ -201,6 +206,15 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
 
   const visible = (job: SimJob): boolean => job.createdMs <= nowMs();
   const maxPageSize = Math.max(1, Math.floor(options.maxPageSize ?? 25));
+
+  /** A job as this request sees it (with the echoed credentials of a careless vendor, when asked). */
+  function served(job: SimJob, req: SimRequest): Record<string, unknown> {
+    const json = jobJson(job, account, volume);
+    if (options.echoCredentials === true && (json.Status === 'FAILED' || json.Status === 'CANCELLED')) {
+      json.StatusMessage = `${String(json.StatusMessage)} (request: Authorization: ${String(req.headers.authorization)})`;
+    }
+    return json;
+  }
 
   /** One page of a list, with impact.com's paging fields; undefined when it answered a bad Page/PageSize itself. */
   function pageOf<T>(req: SimRequest, res: ServerResponse, items: T[]): { items: T[]; meta: Record<string, string> } | undefined {
@@ -340,7 +354,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           const listed = jobs
             .filter((j) => visible(j) && j.createdMs >= from && j.createdMs < to)
             .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id))
-            .map((j) => jobJson(j, account, volume));
+            .map((j) => served(j, req));
           const page = pageOf(req, res, listed);
           if (page === undefined) return;
           answer(req, res, 200, { ...page.meta, Jobs: page.items });
@@ -354,7 +368,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           const job = findJob(req, res);
           if (!job) return;
           touch(job);
-          answer(req, res, 200, jobJson(job, account, volume));
+          answer(req, res, 200, served(job, req));
         },
       },
       {
@@ -428,7 +442,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
           job.statusMessage = 'Queued for replay';
           job.replays++;
           fileCache.delete(job.id);
-          answer(req, res, 200, jobJson(job, account, volume));
+          answer(req, res, 200, served(job, req));
         },
       },
       {

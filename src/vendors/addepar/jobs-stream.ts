@@ -49,6 +49,8 @@ export function createJobsStream(api: AddeparApi, pageSize: number): Stream {
     sourceDefinedPrimaryKey: [['id']],
     // The firm's job list is worth most after this sync's export jobs ran: it then shows them too.
     readAfterOthers: true,
+    // Job errors are Addepar's own words, which may quote the request (and its credentials).
+    carriesVendorText: true,
     async *read(request: ReadRequest): AsyncGenerator<StreamEvent> {
       for await (const page of api.listJobs(pageSize, request.signal)) {
         const records = page.map((j) => jobRecord(j, request.logger));

@@ -91,6 +91,11 @@ export const addeparSource: Source<AddeparConfig> = {
     }
   },
 
+  derivedSecrets(config: AddeparConfig): string[] {
+    // The Basic credentials as they travel (the Bearer token is a secret field already).
+    return config.api_key && config.api_secret ? [Buffer.from(`${config.api_key}:${config.api_secret}`).toString('base64')] : [];
+  },
+
   usage(config: AddeparConfig): string | undefined {
     return budgets.get(config)?.summary();
   },

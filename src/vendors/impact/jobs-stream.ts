@@ -131,6 +131,8 @@ export function createJobsStream(api: ImpactApi, settings: ImpactSettings): Stre
     sourceDefinedPrimaryKey: [['Id']],
     // Listing is cheap; an interrupted full refresh simply lists again.
     isResumable: false,
+    // StatusMessage is impact.com's own text, which may quote the request (and its credentials).
+    carriesVendorText: true,
     read,
     checkpoint: () => ({ ...current }),
   };

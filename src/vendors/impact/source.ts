@@ -87,6 +87,11 @@ export const impactSource: Source<ImpactConfig> = {
     return { ok: true };
   },
 
+  derivedSecrets(config: ImpactConfig): string[] {
+    // AccountSID:AuthToken as the Basic Authorization header carries it.
+    return [Buffer.from(`${config.account_sid}:${config.auth_token}`).toString('base64')];
+  },
+
   usage(config: ImpactConfig): string | undefined {
     return budgets.get(config)?.summary();
   },
