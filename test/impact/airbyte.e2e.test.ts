@@ -256,6 +256,37 @@ describe('source-impact job_results', () => {
     expect(logs(result).join('\n')).not.toMatch(/Signature=[0-9a-f]{8}/);
   });
 
+  it('asks for a fresh signed URL when the file host refuses an expired one, then ends transient (never config_error)', async () => {
+    const s = await sandbox();
+    const config = baseConfig(s, { start_date: dayOffset(-8), stream_downloads: false, job_types: ['DownloadReport'] });
+    s.expireNextSignedUrls(2);
+    const result = await airbyte(['read'], tmp, { config, catalog: airbyteCatalog(['job_results']) });
+    expect(result.code).toBe(0);
+    expect(errorTraces(result)).toEqual([]);
+    const rows = records(result, 'job_results');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const id of new Set(rows.map((r) => r.job_id as string))) {
+      expect(rows.filter((r) => r.job_id === id).map((r) => r.data)).toEqual(expectedData(s.accountSid, s.resultOf(id)!));
+    }
+    expect(logs(result).filter((l) => l.includes('asking impact.com for a fresh one'))).toHaveLength(2);
+    expect(s.fileHostRequests.filter((r) => r.path.startsWith('/signed/')).length).toBe(new Set(rows.map((r) => r.job_id)).size + 2);
+
+    // A file host that never accepts its URLs: a bounded number of fresh URLs, then a transient failure.
+    const s2 = await sandbox();
+    s2.expireNextSignedUrls(1000);
+    const failed = await airbyte(['read'], tmp, {
+      config: baseConfig(s2, { start_date: dayOffset(-8), stream_downloads: false, job_types: ['DownloadReport'] }),
+      catalog: airbyteCatalog(['job_results']),
+    });
+    expect(failed.code).not.toBe(0);
+    const traces = errorTraces(failed).map((m) => (m.trace as { error: { failure_type: string; message: string } }).error);
+    expect(traces.length).toBeGreaterThan(0);
+    expect(traces.map((t) => t.failure_type)).not.toContain('config_error');
+    expect(traces.map((t) => t.failure_type)).toContain('transient_error');
+    expect(traces.map((t) => t.message).join('\n')).toMatch(/signed download URL .* refused \(HTTP 403 from the file host\) 4 times/);
+    expect(logs(failed).join('\n')).not.toMatch(/Signature=[0-9a-f]{8}/);
+  });
+
   it('replays a failed job and downloads its new result; a 403 on replay is logged and the job skipped', async () => {
     const s = await sandbox();
     const result = await airbyte(['read'], tmp, {

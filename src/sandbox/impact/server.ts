@@ -113,6 +113,8 @@ export interface ImpactSandbox {
   resultOf(jobId: string): ResultSpec | undefined;
   /** Makes a job refuse replays with 403 (or accept them again). */
   setRefuseReplay(jobId: string, refuse: boolean): void;
+  /** The next `n` signed file URLs handed out are already expired when used (403 from the file host). */
+  expireNextSignedUrls(n: number): void;
   addInterceptor(interceptor: SimInterceptor): void;
   /** The rate limits in force (undefined when off). */
   rateLimits: ImpactRateLimits | undefined;
@@ -201,6 +203,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const exportCache = new Map<string, SimJob>();
   /** Signed file tokens → file. */
   const signed = new Map<string, { file: RenderedFile; expiresMs: number }>();
+  let expireNextSigned = 0;
   const expectedAuth = `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`;
   const deniedAuth = new Set((options.deniedTokens ?? []).map((t) => `Basic ${Buffer.from(`${account}:${t}`).toString('base64')}`));
 
@@ -410,7 +413,8 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
             return;
           }
           const tokenValue = randomBytes(12).toString('hex');
-          const expiresMs = Date.now() + 5 * 60_000;
+          // Signed URLs live five minutes of sandbox time; a test can hand out ones already expired.
+          const expiresMs = expireNextSigned > 0 ? (expireNextSigned--, nowMs() - 1) : nowMs() + 5 * 60_000;
           signed.set(tokenValue, { file, expiresMs });
           const location = `${files.url}/signed/${tokenValue}/${encodeURIComponent(file.fileName)}?Expires=${Math.floor(expiresMs / 1000)}&Signature=${randomBytes(16).toString('hex')}`;
           res.writeHead(302, { location, 'content-length': 0 });
@@ -508,7 +512,7 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
         handler: (req, res) => {
           const entry = signed.get(req.params.token ?? '');
           const expires = Number(req.query.get('Expires'));
-          if (entry === undefined || !req.query.get('Signature') || Number.isNaN(expires) || Date.now() > entry.expiresMs) {
+          if (entry === undefined || !req.query.get('Signature') || Number.isNaN(expires) || nowMs() > entry.expiresMs) {
             res.writeHead(403, { 'content-type': 'application/xml' });
             res.end('<Error><Code>AccessDenied</Code><Message>Request has expired or the signature does not match</Message></Error>');
             return;
@@ -538,6 +542,9 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
     resultOf: (jobId) => {
       const spec = byId.get(jobId)?.result;
       return spec === undefined ? undefined : { ...spec };
+    },
+    expireNextSignedUrls: (n) => {
+      expireNextSigned = n;
     },
     setRefuseReplay: (jobId, refuse) => {
       const job = byId.get(jobId);

@@ -4,7 +4,8 @@
  * it, and schedule a report export. Basic auth AccountSID:AuthToken goes to the API host only; the
  * client drops it when a download is redirected to the file host.
  */
-import { ConfigError, SystemError } from '../../core/errors.js';
+import { ConfigError, SystemError, TransientError } from '../../core/errors.js';
+import { sleep } from '../../http/backoff.js';
 import type { Logger } from '../../core/logger.js';
 import type { ResultBody } from '../../formats/types.js';
 import { HttpClient, HttpError } from '../../http/client.js';
@@ -31,6 +32,9 @@ export interface ReportExportRequest {
   resultFormat: 'CSV' | 'JSON';
   programId?: string;
 }
+
+/** Download requests per result when the file host keeps refusing its signed URL. */
+const SIGNED_URL_ATTEMPTS = 4;
 
 /** Page size asked of list endpoints: few requests per list (the server may answer smaller pages). */
 const LIST_PAGE_SIZE = 1000;
@@ -65,7 +69,7 @@ export class ImpactApi {
 
   constructor(
     private readonly settings: ImpactSettings,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     const basic = Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64');
     this.http = new HttpClient({
@@ -126,7 +130,38 @@ export class ImpactApi {
     return toJob(await res.json(), this.settings.onCastError);
   }
 
+  /**
+   * The job's result. Without Mode=Stream the API answers 302 to a signed URL on a file host,
+   * followed without credentials; a signed URL that expired before it was used answers 403 there,
+   * which says nothing about our credentials: the API is asked again for a fresh URL (a few times),
+   * then the failure is transient.
+   */
   async download(jobId: string, signal: AbortSignal): Promise<DownloadResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.downloadOnce(jobId, signal);
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 403 || this.isApiUrl(err.url)) throw err;
+        if (attempt >= SIGNED_URL_ATTEMPTS) {
+          throw new TransientError(`The signed download URL of job ${jobId} was refused (HTTP 403 from the file host) ${attempt} times, each a fresh one; the next sync tries again`, {
+            cause: err,
+          });
+        }
+        this.logger.warn(`Job ${jobId}: the file host refused its signed download URL (HTTP 403, expired?); asking impact.com for a fresh one (${attempt}/${SIGNED_URL_ATTEMPTS - 1})`);
+        await sleep(Math.min(5_000, 250 * 2 ** attempt), signal);
+      }
+    }
+  }
+
+  private isApiUrl(url: string): boolean {
+    try {
+      return new URL(url).origin === new URL(this.settings.baseUrl).origin;
+    } catch {
+      return true;
+    }
+  }
+
+  private async downloadOnce(jobId: string, signal: AbortSignal): Promise<DownloadResult> {
     const res = await this.http.request({
       method: 'GET',
       url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Download`,
