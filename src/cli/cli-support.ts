@@ -3,7 +3,7 @@
  * secret masker before anything could echo a value), interrupt handling and log levels.
  */
 import { assertValidConfig, readJsonFile } from '../core/config.js';
-import { SystemError, TransientError } from '../core/errors.js';
+import { InterruptedError, SystemError } from '../core/errors.js';
 import { LineWriter } from '../protocol/line-writer.js';
 import type { Logger, LogLevel } from '../core/logger.js';
 import { runRead, type ReadSink, type SelectedStream } from '../core/read-loop.js';
@@ -73,9 +73,7 @@ export function handleInterrupts(onInterrupt?: (signal: NodeJS.Signals) => void)
   const handler = (sig: NodeJS.Signals): void => {
     if (received !== undefined) return;
     received = sig;
-    controller.abort(
-      new TransientError(`The sync was interrupted by ${sig} before it finished; the next sync resumes from the last state.`),
-    );
+    controller.abort(new InterruptedError(sig));
     onInterrupt?.(sig);
   };
   process.on('SIGTERM', handler);

@@ -10,11 +10,13 @@ import { readJsonFile } from '../core/config.js';
 import { failureTypeOf, messageOf, SystemError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Source } from '../core/source.js';
-import { emptyState, parseStateInput } from '../core/state.js';
+import { emptyState } from '../core/state.js';
+import { readStateFile } from '../core/state-file.js';
 import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-catalog.js';
 import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
+import { airbyteHelp } from './help-text.js';
 import { runSyncUntilInterrupted, stdoutLines, loadConfigFile, logLevelFrom, reportCrashes, usableStreams, type InterruptHandle } from './cli-support.js';
 
 interface ConfigOptions {
@@ -48,8 +50,9 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
   }, () => activeSync);
 
   const program = new Command(source.name)
-    .description(`${source.name} ${source.version}: an Airbyte source (Airbyte protocol on stdout)`)
+    .description(`${source.name} ${source.version}: an Airbyte source (Airbyte protocol on stdout).`)
     .version(source.version)
+    .addHelpText('after', airbyteHelp(source))
     .exitOverride()
     .showHelpAfterError();
 
@@ -101,13 +104,13 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
     .description('Read the streams of a configured catalog (RECORD, STATE, LOG and TRACE messages)')
     .requiredOption('--config <file>', 'config JSON file')
     .requiredOption('--catalog <file>', 'ConfiguredAirbyteCatalog JSON file')
-    .option('--state <file>', 'state JSON file from the previous sync (per-stream, GLOBAL or legacy)')
+    .option('--state <file>', 'state from the previous sync: a JSON file (per-stream, GLOBAL or legacy), or the output of that read')
     .option('--debug', 'emit DEBUG log messages')
     .action(async (opts: ReadOptions) => {
       useLevel(opts.debug);
       const { config } = await loadConfigFile(source, opts.config, useMasker);
       const rawCatalog = await readJsonFile(opts.catalog, 'catalog file');
-      const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
+      const state = opts.state === undefined ? emptyState() : await readStateFile(opts.state);
       if (state.sharedState !== undefined && Object.keys(state.sharedState).length > 0) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
       const offered = await source.streams(config, logger);
       const { selected, unavailable } = selectConfiguredStreams(rawCatalog, offered, opts.catalog);

@@ -9,14 +9,16 @@ import { checkpointIntervalOf } from '../core/common-spec.js';
 import { readJsonFile } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Source } from '../core/source.js';
-import { emptyState, parseStateInput } from '../core/state.js';
+import { emptyState } from '../core/state.js';
+import { readStateFile } from '../core/state-file.js';
 import { guardConsole } from '../protocol/console-guard.js';
 import { describeFailure } from '../protocol/failure.js';
 import { selectAll, selectSingerStreams, singerCatalog } from '../protocol/singer-catalog.js';
 import { SingerSink, SingerWriter } from '../protocol/singer-writer.js';
-import { StderrLog } from '../protocol/stderr-logger.js';
+import { tapStderrLog } from '../protocol/stderr-logger.js';
 import { runSyncUntilInterrupted, stdoutLines, logLevelFrom, reportCrashes, usableStreams, type InterruptHandle, validateLoadedConfig } from './cli-support.js';
 import { aboutInfo, renderAbout, type AboutFormat } from './singer-about.js';
+import { singerHelp } from './help-text.js';
 import { mergeConfigInputs } from './singer-config.js';
 
 interface SingerOptions {
@@ -32,7 +34,8 @@ interface SingerOptions {
 }
 
 export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<void> {
-  const log = new StderrLog(process.stderr, logLevelFrom(undefined));
+  // Meltano-style lines named after the tap; live progress when stderr is a terminal (JOBTAP_PROGRESS).
+  const log = tapStderrLog(source.tapName, logLevelFrom(undefined));
   const logger = log.logger();
   const restoreConsole = guardConsole(logger);
   const { lines, gone: stdoutGone } = stdoutLines();
@@ -41,12 +44,12 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
   const stopCrashReports = reportCrashes(async (err) => {
     const report = describeFailure(err);
     log.line('ERROR', `${report.message} [${report.failureType}]`);
-    if (report.stackTrace !== undefined) log.line('DEBUG', report.stackTrace);
+    if (report.stackTrace !== undefined) logger.debug(report.stackTrace);
     await writer.flush();
   }, () => activeSync);
 
   const program = new Command(source.tapName)
-    .description(`${source.tapName} ${source.version}: a Singer tap (Singer messages on stdout, logs on stderr)`)
+    .description(`${source.tapName} ${source.version}: a Singer tap (Singer messages on stdout, logs on stderr).`)
     .version(source.version)
     .option('--about', 'print the tap name, version, capabilities and settings')
     .addOption(new Option('--format <format>', 'format of --about').choices(['json', 'markdown']))
@@ -55,8 +58,9 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
     .option('-c, --config <file>', 'config JSON file; repeatable (later files override earlier keys); ENV reads environment variables', collect, [])
     .option('--catalog <file>', 'catalog JSON file selecting streams and properties')
     .option('-p, --properties <file>', 'legacy name of --catalog')
-    .option('-s, --state <file>', 'state JSON file ({"bookmarks": {...}})')
+    .option('-s, --state <file>', 'state JSON file ({"bookmarks": {...}}), or the output of an earlier run')
     .option('--debug', 'log DEBUG lines')
+    .addHelpText('after', singerHelp(source))
     .exitOverride()
     .showHelpAfterError()
     .action(async (opts: SingerOptions) => {
@@ -92,7 +96,7 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
         catalogFile === undefined
           ? { selected: selectAll(offered), unavailable: [] }
           : selectSingerStreams(await readJsonFile(catalogFile, 'catalog file'), offered, catalogFile);
-      const state = opts.state === undefined ? emptyState() : parseStateInput(await readJsonFile(opts.state, 'state file'));
+      const state = opts.state === undefined ? emptyState() : await readStateFile(opts.state);
       await runSyncUntilInterrupted({
         streams: selections,
         unavailable,
@@ -115,7 +119,8 @@ export async function runSinger<C>(source: Source<C>, argv: string[]): Promise<v
     } else {
       const report = describeFailure(err);
       log.line('ERROR', `${report.message} [${report.failureType}]`);
-      if (report.stackTrace !== undefined && report.failureType !== 'config_error') log.line('DEBUG', report.stackTrace);
+      // The stack is for whoever debugs the tap (--debug), not for the person who mistyped a setting.
+      if (report.stackTrace !== undefined) logger.debug(report.stackTrace);
       process.exitCode = 1;
     }
   } finally {

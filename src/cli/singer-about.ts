@@ -18,7 +18,7 @@ export function aboutInfo<C>(source: Source<C>): AboutInfo {
   const settings = source.spec().connectionSpecification;
   return {
     name: source.tapName,
-    description: settings.description ?? settings.title ?? `${source.tapName} Singer tap`,
+    description: source.description,
     version: source.version,
     capabilities: SINGER_CAPABILITIES,
     settings,

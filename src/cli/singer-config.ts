@@ -14,13 +14,39 @@ export async function mergeConfigInputs(
 ): Promise<Record<string, unknown>> {
   let merged: Record<string, unknown> = {};
   for (const input of inputs) {
-    const part = input === 'ENV' ? configFromEnv(tapName, spec, env) : await readJsonFile(input, 'config file');
+    const part = input === 'ENV' ? configFromEnvOrExplain(tapName, spec, env) : await readJsonFile(input, 'config file');
     if (part === null || typeof part !== 'object' || Array.isArray(part)) {
       throw new ConfigError(`Config file ${input} must contain a JSON object`);
     }
     merged = { ...merged, ...(part as Record<string, unknown>) };
   }
+  if (inputs.includes('ENV')) {
+    // Validation would say "config.auth_token is required"; a person using ENV needs the variable's name.
+    const missing = (spec.required ?? []).filter((name) => merged[name] === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Missing required settings: ${missing.join(', ')}. With --config ENV, set ${missing.map((name) => envName(tapName, name)).join(', ')} (or give them in a --config file).`,
+      );
+    }
+  }
   return merged;
+}
+
+function envName(tapName: string, setting: string): string {
+  return `${envPrefix(tapName)}${setting.toUpperCase()}`;
+}
+
+/** `--config ENV` with none of the tap's variables set is a mistake worth naming precisely. */
+function configFromEnvOrExplain(tapName: string, spec: JsonSchema, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const config = configFromEnv(tapName, spec, env);
+  if (Object.keys(config).length > 0) return config;
+  const names = Object.keys(spec.properties ?? {});
+  const required = new Set(spec.required ?? []);
+  const ordered = [...names.filter((n) => required.has(n)), ...names.filter((n) => !required.has(n))].map((n) => envName(tapName, n));
+  throw new ConfigError(
+    `--config ENV: none of the ${tapName} settings is set in the environment. Looked for ${ordered.join(', ')}` +
+      ` (required: ${[...required].map((n) => envName(tapName, n)).join(', ')}).`,
+  );
 }
 
 /** `tap-addepar` → `TAP_ADDEPAR_`. */

@@ -68,7 +68,11 @@ describe('readJsonFile', () => {
 
   it('names the file when it cannot be read', async () => {
     const missing = path.join(dir, 'missing.json');
-    await expect(readJsonFile(missing, 'config file')).rejects.toThrow(`Cannot read config file ${missing}: ENOENT`);
+    await expect(readJsonFile(missing, 'config file')).rejects.toThrow(`Config file ${missing} not found`);
+    const err = (await readJsonFile(missing, 'config file').catch((e: unknown) => e)) as Error;
+    expect(err.message).not.toContain('ENOENT');
+    await expect(readJsonFile('no-such-config.json', 'config file')).rejects.toThrow(`Config file no-such-config.json not found (looked in ${process.cwd()})`);
+    await expect(readJsonFile(dir, 'state file')).rejects.toThrow(`State file ${dir} is a directory, not a file`);
   });
 
   it('names the file when it is not JSON, without quoting its content', async () => {
@@ -76,7 +80,16 @@ describe('readJsonFile', () => {
     writeFileSync(bad, '{"api_key": "hunter2-secret", oops}');
     const err = await readJsonFile(bad, 'config file').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toBe(`Config file ${bad} is not valid JSON`);
+    expect((err as ConfigError).message).toBe(`Config file ${bad} is not valid JSON (line 1, column 31)`);
     expect(JSON.stringify({ m: (err as ConfigError).message, i: (err as ConfigError).internalMessage })).not.toContain('hunter2');
+  });
+
+  it('names line and column on later lines, and an unexpected end of the file', async () => {
+    const bad = path.join(dir, 'multi.json');
+    writeFileSync(bad, '{\n  "base_url": "x",\n  "firm_id": 1\n  "start_date": "2024-01-01"\n}\n');
+    await expect(readJsonFile(bad, 'config file')).rejects.toThrow(`Config file ${bad} is not valid JSON (line 4, column 3)`);
+    const cut = path.join(dir, 'cut.json');
+    writeFileSync(cut, '{\n  "base_url": "x",\n');
+    await expect(readJsonFile(cut, 'config file')).rejects.toThrow(/is not valid JSON \(line 3, column 1: the file ends before the JSON does\)$/);
   });
 });

@@ -4,34 +4,66 @@
  * expected; values are never echoed, so a secret cannot leak through a validation message.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { createAjv } from './ajv.js';
 import { ConfigError } from './errors.js';
 import type { JsonSchema } from './json-schema.js';
 
-/** Reads and parses a JSON file; `what` names it in errors ("config file", "catalog file"...). */
+/**
+ * Reads and parses a JSON file; `what` names it in errors ("config file", "catalog file"...).
+ * Errors are for people: "Config file config.json not found", "… is not valid JSON (line 3,
+ * column 14)", never an errno code alone nor the text around the error (it may be a secret).
+ */
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`Cannot read ${what} ${file}: ${code ?? (err as Error).message}`, { cause: err });
+    throw new ConfigError(unreadableFileMessage(file, what, err), { cause: err });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    // The parser's message can quote the text around the error; the file may hold secrets.
-    throw new ConfigError(`${capitalize(what)} ${file} is not valid JSON`, {
-      cause: err,
-      internalMessage: `JSON.parse failed at ${positionOf(err)}`,
-    });
+  return parseJsonText(text, `${capitalize(what)} ${file}`);
+}
+
+/** Why a file could not be read, in words ("not found", "is a directory", "permission denied"). */
+export function unreadableFileMessage(file: string, what: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const name = `${capitalize(what)} ${file}`;
+  switch (code) {
+    case 'ENOENT':
+      return `${name} not found${path.isAbsolute(file) ? '' : ` (looked in ${process.cwd()})`}`;
+    case 'EISDIR':
+      return `${name} is a directory, not a file`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${name} cannot be read: permission denied`;
+    default:
+      return `${name} cannot be read: ${(err as Error).message}`;
   }
 }
 
-function positionOf(err: unknown): string {
-  const m = /position (\d+)/.exec(String((err as Error).message));
-  return m ? `position ${m[1]}` : 'an unknown position';
+/** JSON.parse with an error naming the line and column, never quoting the text. */
+export function parseJsonText(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const where = positionOf(err, text);
+    throw new ConfigError(`${name} is not valid JSON (${where})`, { cause: err, internalMessage: `JSON.parse failed at ${where}` });
+  }
+}
+
+/** "line L, column C" from the parser's character offset; the end of the text when it has none (an unexpected end). */
+function positionOf(err: unknown, text: string): string {
+  const message = String((err as Error).message);
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return `line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  const m = /position (\d+)/.exec(message);
+  const offset = m ? Number(m[1]) : text.length;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  const end = offset >= text.trimEnd().length ? ': the file ends before the JSON does' : '';
+  return `line ${line}, column ${column}${end}`;
 }
 
 function capitalize(s: string): string {

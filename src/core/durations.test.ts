@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatWindow } from './durations.js';
+import { formatBytes, formatCount, formatDuration, formatRate, formatWindow } from './durations.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -21,5 +21,28 @@ describe('formatDuration', () => {
     expect(formatWindow(900_000)).toBe('15 min');
     expect(formatWindow(86_400_000)).toBe('24 h');
     expect(formatCount(1000)).toBe('1,000');
+  });
+});
+
+describe('formatBytes and formatRate', () => {
+  it.each([
+    [0, '0 B'],
+    [812, '812 B'],
+    [1_000, '1 kB'],
+    [45_200, '45.2 kB'],
+    [99_960, '100 kB'],
+    [999_600, '1 MB'],
+    [3_400_000, '3.4 MB'],
+    [12_345_678_901, '12.3 GB'],
+  ])('%d bytes read "%s"', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it('keeps a decimal for slow rates, groups fast ones', () => {
+    expect(formatRate(0)).toBe('0');
+    expect(formatRate(0.04)).toBe('0');
+    expect(formatRate(2.46)).toBe('2.5');
+    expect(formatRate(14)).toBe('14');
+    expect(formatRate(12_345.6)).toBe('12,346');
   });
 });

@@ -32,6 +32,13 @@ export class TransientError extends ConnectorError {
   }
 }
 
+/** The sync was stopped by a signal (SIGTERM, Ctrl-C): transient, and the same error for every stream it ends. */
+export class InterruptedError extends TransientError {
+  constructor(readonly signalName: string) {
+    super(`The sync was interrupted by ${signalName} before it finished; the next sync resumes from the last state.`);
+  }
+}
+
 export class SystemError extends ConnectorError {
   constructor(message: string, options?: { cause?: unknown; internalMessage?: string }) {
     super(message, 'system_error', options);

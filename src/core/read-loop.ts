@@ -27,8 +27,16 @@ export interface ReadSink {
   /** `recordCount`: records of this stream emitted since its previous STATE. */
   state(stream: Stream, state: StreamState, recordCount: number): MaybePromise;
   estimate(stream: Stream, estimate: { rowEstimate?: number; byteEstimate?: number }): MaybePromise;
-  /** A stream's failure, or (`stream` undefined) the sync's: outside any stream, or the one naming every failed stream. */
-  error(error: unknown, stream: Stream | undefined): MaybePromise;
+  /**
+   * A stream's failure (`recordCount`: its records emitted before it), or (`stream` undefined) the
+   * sync's: outside any stream, or the one naming every failed stream.
+   */
+  error(error: unknown, stream: Stream | undefined, recordCount?: number): MaybePromise;
+  /**
+   * True when the sink's error report is itself a log line a person reads (Singer's stderr): the
+   * loop then logs no line of its own for a failure, so each error is said once.
+   */
+  readonly errorsAreLogLines?: boolean;
   /** A stream the catalog selects that the source does not offer: reported, not read. */
   unavailable(name: string, message: string): MaybePromise;
 }
@@ -107,6 +115,7 @@ export async function runRead(options: ReadOptions): Promise<ReadOutcome> {
   }
   if (signal.aborted) {
     const error = interruption(signal);
+    if (options.sink.errorsAreLogLines !== true) logger.error(messageOf(error));
     await options.sink.error(error, undefined);
     return { ok: false, recordCount: 0, error, failedStreams: [] };
   }
@@ -124,7 +133,7 @@ export async function runRead(options: ReadOptions): Promise<ReadOutcome> {
   const failures = results.flatMap((r, i) => (r.ok ? [] : [{ stream: streams[i]!.stream.name, error: r.error }]));
   if (failures.length === 0) return { ok: true, recordCount };
   const error = signal.aborted ? interruption(signal) : new FailedStreamsError(failures);
-  logger.error(messageOf(error));
+  if (options.sink.errorsAreLogLines !== true) logger.error(messageOf(error));
   await options.sink.error(error, undefined);
   return { ok: false, recordCount, error, failedStreams: failures.map((f) => f.stream) };
 }
@@ -207,9 +216,14 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
   } catch (err) {
     const error = signal.aborted ? interruption(signal) : err;
     await closeIterator(iterator, options.abortGraceMs ?? 10_000);
-    logger.error(`Stream "${stream.name}" failed after ${total} records: ${messageOf(error)}`);
+    if (signal.aborted) {
+      // The interruption is the sync's error, said once at its end; each stream only says where it stopped.
+      logger.info(`Stream "${stream.name}" stopped after ${total} records`);
+    } else if (sink.errorsAreLogLines !== true) {
+      logger.error(`Stream "${stream.name}" failed after ${total} records: ${messageOf(error)}`);
+    }
     await sink.streamStatus(stream, 'INCOMPLETE');
-    await sink.error(error, stream);
+    await sink.error(error, stream, total);
     return { ok: false, recordCount: total, error };
   }
 }

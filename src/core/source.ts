@@ -110,6 +110,8 @@ export interface Source<Config> {
   /** Singer tap name, e.g. "tap-addepar". */
   tapName: string;
   version: string;
+  /** What the connector reads, in a sentence or two for people (--about, --help). */
+  description: string;
   spec(): ConnectorSpec;
   /** Called with a config that already passed JSON Schema validation against spec(). */
   check(config: Config, logger: Logger): Promise<CheckResult>;

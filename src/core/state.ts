@@ -42,6 +42,8 @@ export function parseStateInput(raw: unknown): InputState {
 function addTopLevelObject(out: InputState, obj: Record<string, unknown>): void {
   if (Object.keys(obj).length === 0) return;
   if (obj.type === 'STATE' && isObject(obj.state)) return addStateMessage(out, obj.state, 'state');
+  // A Singer STATE message, as a target or a tap's output carries it: its value is the state.
+  if (obj.type === 'STATE' && isObject(obj.value)) return addTopLevelObject(out, obj.value);
   if (typeof obj.type === 'string' && ['STREAM', 'GLOBAL', 'LEGACY'].includes(obj.type)) {
     return addStateMessage(out, obj, 'state');
   }

@@ -28,6 +28,7 @@ import { ResultReader, type RecordContext } from './result-reader.js';
 import { JobScheduler } from './scheduler.js';
 import { SliceRunner } from './slice-runner.js';
 import { cloneState, readJobStreamState } from './state.js';
+import { StreamProgress } from './stream-progress.js';
 import type { JobAdapter, JobSlice, JobStreamState, LaunchBudget } from './types.js';
 
 export type { RecordContext } from './result-reader.js';
@@ -84,7 +85,17 @@ export interface JobStreamOptions<P> {
    * Default: one of the stream's own, with `engine.maxConcurrentJobs` slots.
    */
   scheduler?: JobScheduler;
+  /**
+   * The planned slices are alike in size (e.g. one account over one month each), so the rows of
+   * the slices read so far, per slice, times the slices planned estimate the stream's rows this
+   * sync: an `estimate` event follows completed slices. Leave it off when slice sizes vary widely
+   * (e.g. one slice per existing vendor job): such an estimate would mislead.
+   */
+  estimateRows?: boolean;
 }
+
+/** An estimate is repeated only when it moved by at least this share, or is the final (exact) one. */
+const ESTIMATE_CHANGE = 0.01;
 
 export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
   const settings = validateSettings(options.engine);
@@ -95,12 +106,36 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
   let tracker: JobTracker<P> | undefined;
 
   async function* read(request: ReadRequest): AsyncGenerator<StreamEvent> {
+    // Created before planning's first await: the streams the read loop starts together all join
+    // the sync's slice count before any of them has planned, so its total is never reported short.
+    const progress = new StreamProgress(name, request.logger, scheduler.slices);
+    let ok = false;
+    try {
+      yield* readSlices(request, progress);
+      ok = true;
+    } finally {
+      progress.finish(ok);
+    }
+  }
+
+  async function* readSlices(request: ReadRequest, progress: StreamProgress): AsyncGenerator<StreamEvent> {
     const { logger, signal } = request;
     const previous = readJobStreamState(request.state, logger);
     const track = new JobTracker(name, options.adapter, scheduler, previous);
     tracker = track;
     const slices = await options.planSlices(previous ? cloneState(previous) : undefined);
     const runs = track.planRuns(slices, previous, logger);
+    progress.planned(runs.length);
+    let lastEstimate: number | undefined;
+    /** The stream's estimated rows when worth saying: the first, the final (exact) one, or one that moved. */
+    const rowEstimate = (final: boolean): number | undefined => {
+      const rows = options.estimateRows === true ? progress.rowEstimate() : undefined;
+      if (rows === undefined || rows === lastEstimate) return undefined;
+      const moved = lastEstimate === undefined || Math.abs(rows - lastEstimate) >= ESTIMATE_CHANGE * lastEstimate;
+      if (!moved && !final) return undefined;
+      lastEstimate = rows;
+      return rows;
+    };
     const reader = new ResultReader<P>(
       { name, logger, parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true, onInvalidUtf8: settings.onInvalidUtf8 ?? 'windows-1252' },
       track,
@@ -113,6 +148,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       observer: scheduler.observer(options.adapter),
       scheduler,
       reader,
+      progress,
       logger,
       signal,
     });
@@ -173,7 +209,10 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
         }
         yield* runner.run(run);
         track.finish(run.slice);
+        progress.sliceDone();
         yield track.snapshot();
+        const estimate = rowEstimate(head === runs.length - 1);
+        if (estimate !== undefined) yield { type: 'estimate', rowEstimate: estimate };
       }
     } catch (caught) {
       // A request the day's budget could not carry: say how far this stream got.

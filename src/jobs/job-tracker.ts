@@ -15,6 +15,10 @@ import type { InflightJob, JobAdapter, JobSlice, JobStreamState } from './types.
 /** Per-slice bookkeeping of one read. */
 export interface SliceRun<P> {
   slice: JobSlice<P>;
+  /** 1-based place among the stream's slices of this sync, for progress lines ("slice 2 of 4"). */
+  index: number;
+  /** 1-based place among the sync's slices (every stream's), set when its reading begins. */
+  syncIndex?: number;
   /** Launches of this slice by this read (resumed or adopted jobs are not counted); bounded by maxAttempts. */
   attempts: number;
   /** When this read first launched or adopted the slice; bounds capacity refusals. */
@@ -61,7 +65,7 @@ export class JobTracker<P> {
       if (seen.has(key)) this.state.launching = { ...this.state.launching, [key]: since };
       else logger.info(`${this.name}: dropping the launch mark of slice ${key}: the slice is no longer planned`);
     }
-    return slices.map((slice) => ({ slice, attempts: 0 }));
+    return slices.map((slice, i) => ({ slice, index: i + 1, attempts: 0 }));
   }
 
   snapshot(): StreamEvent {

@@ -52,7 +52,7 @@ export class ResultReader<P> {
     const body = this.options.spool && run.slice.parse.format !== 'xlsx' ? await spoolBody(download) : download;
     const job = this.tracker.job(run.slice.key)!;
     const skip = job.emitted;
-    const counted = countingStream((n) => (progress.bytes += n));
+    const counted = countingStream((n) => progress.addBytes(n));
     // pipeline forwards a download error (truncation, reset) into the stream the parser reads.
     pipeline(body.stream, counted, () => undefined);
     let rowIndex = 0;
@@ -67,7 +67,7 @@ export class ResultReader<P> {
         const records = this.options.toRecords(fresh, run.slice, { jobId: job.jobId, firstRowNumber });
         // Counted before the yield: the read loop may checkpoint while we are suspended there.
         job.emitted += fresh.length;
-        progress.records += records.length;
+        progress.addRecords(records.length);
         if (records.length > 0) yield { type: 'records', records };
         progress.transfer();
       }

@@ -8,9 +8,11 @@
  *   the jobs of every stream, and one observer per adapter that remembers what it saw.
  * - A few result readers: at most that many results are downloaded and parsed at once, whatever
  *   the number of streams, so memory stays bounded.
+ * - The count of the sync's slices over every stream, for "slice 5 of 12 of the sync".
  */
 import { FairSlots } from './job-slots.js';
 import { JobObserver, type StatusSource } from './job-observer.js';
+import { SyncSlices } from './sync-slices.js';
 
 export interface SchedulerOptions {
   /** Jobs in flight at once across every stream of the account. */
@@ -24,6 +26,7 @@ export interface SchedulerOptions {
 export class JobScheduler {
   readonly slots: FairSlots;
   readonly readers: FairSlots;
+  readonly slices = new SyncSlices();
   private readonly inflight = new Map<StatusSource, Set<string>>();
   private readonly observers = new Map<StatusSource, JobObserver>();
 

@@ -17,6 +17,7 @@ import { nextPollDelayMs } from './poll-cadence.js';
 import { JobProgress } from './progress.js';
 import type { ResultReader } from './result-reader.js';
 import type { JobScheduler } from './scheduler.js';
+import type { StreamProgress } from './stream-progress.js';
 import type { JobAdapter, JobState, JobStatus } from './types.js';
 
 /** Launch requests per slice when a failed launch is confirmed (through findLaunched) to have made no job. */
@@ -35,6 +36,8 @@ export interface SliceRunnerContext<P> {
   observer: JobObserver;
   scheduler: JobScheduler;
   reader: ResultReader<P>;
+  /** The stream's progress: each job's lines say which slice of how many it is for. */
+  progress: StreamProgress;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -134,8 +137,11 @@ export class SliceRunner<P> {
     const { slice } = run;
     const job = (): NonNullable<ReturnType<JobTracker<P>['job']>> => tracker.job(slice.key)!;
     const poll = new PollBackoff(settings.pollIntervalMs, settings.maxPollIntervalMs);
-    const label = (): string => `${name} job ${job().jobId} (slice ${slice.key})`;
-    let progress = new JobProgress(logger, label());
+    // The slice's place in the sync is taken once, when its reading begins (relaunches keep it).
+    run.syncIndex ??= this.ctx.progress.beginSlice();
+    const jobProgress = (): JobProgress =>
+      new JobProgress(this.ctx.progress, { key: slice.key, index: run.index, syncIndex: run.syncIndex }, job().jobId, Date.parse(job().launchedAt));
+    let progress = jobProgress();
     let downloadFailures = 0;
     run.firstStartedAt ??= Date.now();
 
@@ -156,7 +162,7 @@ export class SliceRunner<P> {
       yield* launch(` (relaunch: job ${old.jobId} ${reason})`);
       poll.reset();
       downloadFailures = 0;
-      progress = new JobProgress(logger, label());
+      progress = jobProgress();
     };
 
     const timedOut = (): boolean => Date.now() - Date.parse(job().launchedAt) > settings.jobTimeoutMs;
@@ -244,6 +250,7 @@ export class SliceRunner<P> {
               break;
             }
             try {
+              progress.downloadStarted();
               yield* reader.read(outcome.body, run, progress);
               progress.done();
               return;

@@ -3,6 +3,7 @@
  * bookmark map (`{"bookmarks": {...}}`) because a Singer target persists only the latest STATE:
  * streams not read in this sync keep the bookmarks they came in with.
  */
+import { InterruptedError } from '../core/errors.js';
 import type { ReadSink, StreamStatus } from '../core/read-loop.js';
 import { noSecrets, type SecretMasker } from '../core/secrets.js';
 import type { Row, Stream, StreamState } from '../core/source.js';
@@ -115,10 +116,24 @@ export class SingerSink implements ReadSink {
     this.log.line('ERROR', message);
   }
 
-  error(error: unknown, stream: Stream | undefined): void {
+  /** Errors are stderr lines here, so the read loop leaves them to this sink: each is said once. */
+  readonly errorsAreLogLines = true;
+  private readonly reported = new WeakSet<object>();
+
+  /**
+   * One ERROR line per error: a stream's failure names the stream and its records so far; an error
+   * several streams share (an interruption ends every stream) is said once. Technical detail
+   * (internal message, stack) only at DEBUG level (--debug).
+   */
+  error(error: unknown, stream: Stream | undefined, recordCount?: number): void {
+    if (typeof error === 'object' && error !== null) {
+      if (this.reported.has(error)) return;
+      this.reported.add(error);
+    }
     const report = describeFailure(error, stream?.name);
-    this.log.line('ERROR', `${report.message} [${report.failureType}]`);
-    if (report.internalMessage !== report.message) this.log.line('ERROR', report.internalMessage);
-    if (report.stackTrace !== undefined) this.log.line('DEBUG', report.stackTrace);
+    const where = stream === undefined || error instanceof InterruptedError ? '' : `Stream "${stream.name}" failed after ${recordCount ?? 0} records: `;
+    this.log.line('ERROR', `${where}${report.message} [${report.failureType}]`);
+    if (report.internalMessage !== report.message) this.logger.debug(report.internalMessage);
+    if (report.stackTrace !== undefined) this.logger.debug(report.stackTrace);
   }
 }

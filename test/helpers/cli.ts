@@ -92,3 +92,17 @@ export function runCli(entry: string, args: string[], options: CliOptions = {}):
     else child.stdin.end();
   });
 }
+
+/** Runs a CLI whose stdout is text (help, --about, a catalog printed whole): no parsing. */
+export function runText(entry: string, args: string[], options: CliOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(entry, args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnCli } from '../helpers/cli.js';
+import { runText } from '../helpers/cli.js';
 
 export const SECRET = 'Sup3r-Secret-Key-9f8e7d';
 export const TOKEN_SECRET = 'oauth-token-Zq81';
@@ -82,14 +82,5 @@ export function streamStates(messages: Msg[], stream: string): { state: Record<s
 
 /** Runs a CLI whose stdout is not protocol output (help, --about, --discover). */
 export function runRaw(entry: string, args: string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(entry, args, { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+  return runText(entry, args, { env });
 }

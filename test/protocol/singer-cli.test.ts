@@ -3,9 +3,10 @@
  * child process; every stdout line is validated as a Singer message, in sequence.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { distEntry, parseJsonLines, runCli, type CliResult } from '../helpers/cli.js';
+import { distEntry, parseJsonLines, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { assertValidSingerMessages } from '../helpers/protocol.js';
 import { config, ofType, runRaw, SECRET, TempDir } from './fixture-files.js';
+import { linesNotInSingerLayout, singerLogLine } from '../helpers/singer-log.js';
 
 const entry = distEntry('test/fixtures/tap-fixture');
 const tmp = new TempDir();
@@ -17,6 +18,30 @@ async function tap(args: string[], env?: Record<string, string>): Promise<CliRes
   const result = await runCli(entry, args, { env });
   assertValidSingerMessages(result.messages);
   return result;
+}
+
+/** stderr lines at ERROR level, whatever the log line layout around the level. */
+function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /\bERROR\b/.test(l));
+}
+
+/** Runs the tap until it has written `records` records, then sends `signal` (Ctrl-C is SIGINT). */
+async function interruptAfter(args: string[], records: number, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(entry, args);
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+    if (!signalled && (stdout.match(/"type":\s*"RECORD"/g) ?? []).length >= records) {
+      signalled = true;
+      child.kill(signal);
+    }
+  });
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  return { code, stdout, stderr };
 }
 
 function recordsOf(messages: Msg[], stream: string): Record<string, unknown>[] {
@@ -95,7 +120,9 @@ describe('tap-fixture sync', () => {
     const rec = ofType(r.messages, 'RECORD')[0];
     expect(Date.parse(String(rec.time_extracted))).not.toBeNaN();
     expect(lastBookmarks(r.messages)).toEqual({ events: { seq: 3 } });
-    expect(r.stderr).toMatch(/^INFO /m);
+    // Every stderr line in the Meltano SDK layout: UTC time | level | tap name | message.
+    expect(r.stderr).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} \| INFO     \| tap-fixture {19} \| Reading stream "items"/m);
+    expect(linesNotInSingerLayout(r.stderr)).toEqual([]);
   });
 
   it('respects the catalog: one stream selected, one property deselected, key property kept', async () => {
@@ -171,8 +198,11 @@ describe('tap-fixture sync', () => {
     expect(r.code).toBe(1);
     expect(recordsOf(r.messages, 'items')).toHaveLength(1);
     expect(recordsOf(r.messages, 'events')).toHaveLength(5);
-    expect(r.stderr).toContain('ERROR fixture failure in items at record 2 (key ****) [transient_error]');
-    expect(r.stderr).toContain('ERROR During the sync, the following streams did not sync successfully: items: fixture failure in items at record 2 (key ****) [transient_error]');
+    // Each error is said once: the stream's failure (with where it stopped), then the sync's summary.
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(/Stream "items" failed after 1 records: fixture failure in items at record 2 \(key \*\*\*\*\) \[transient_error\]$/),
+      expect.stringMatching(/During the sync, the following streams did not sync successfully: items: fixture failure in items at record 2 \(key \*\*\*\*\) \[transient_error\]$/),
+    ]);
     expect(r.stderr).not.toContain(SECRET);
   });
 
@@ -182,7 +212,22 @@ describe('tap-fixture sync', () => {
     const r = await tap(['--config', tmp.json('u.json', config()), '--catalog', tmp.json('u-cat.json', catalog)]);
     expect(r.code).toBe(0);
     expect(recordsOf(r.messages, 'events')).toHaveLength(5);
-    expect(r.stderr).toMatch(/ERROR The catalog selects stream "renamed_export", which this source does not offer/);
+    expect(r.stderr).toMatch(singerLogLine('ERROR', 'The catalog selects stream "renamed_export", which this source does not offer'));
+  });
+
+  it('Ctrl-C (SIGINT) prints the interruption once, as one ERROR line, with no stack trace unless --debug', async () => {
+    const args = ['--config', tmp.json('hang.json', config({ record_count: 10, hang_after_record: 3 }))];
+    const r = await interruptAfter(args, 3, 'SIGINT');
+    expect(r.code).toBe(130);
+    assertValidSingerMessages(parseJsonLines(r.stdout));
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/The sync was interrupted by SIGINT before it finished; the next sync resumes from the last state\. \[transient_error\]$/)]);
+    expect(r.stderr).not.toMatch(/DEBUG|^\s+at /m);
+    expect(r.stderr).toMatch(/Stream "\w+" stopped after \d+ records/);
+
+    const debug = await interruptAfter([...args, '--debug'], 3, 'SIGINT');
+    expect(debug.code).toBe(130);
+    expect(errorLines(debug.stderr)).toHaveLength(1);
+    expect(debug.stderr).toMatch(/DEBUG[\s\S]*InterruptedError[\s\S]*^\s+at /m);
   });
 
   it('--test checks the connection', async () => {

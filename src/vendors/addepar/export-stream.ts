@@ -116,6 +116,8 @@ function exportStream(def: ExportDefinition, { api, config, scheduler }: Addepar
     toRecords: (rows, slice, ctx) => builder.toRecords(rows, sliceContext(slice), ctx),
     engine: engineSettings(config, api.budget),
     scheduler,
+    // One portfolio over one window each: the rows per slice so far predict the stream's rows (Airbyte ESTIMATE).
+    estimateRows: true,
   });
 }
 

@@ -63,6 +63,8 @@ export const addeparSource: Source<AddeparConfig> = {
   name: 'source-addepar',
   tapName: 'tap-addepar',
   version: packageVersion(),
+  description:
+    "Addepar portfolio data through the Jobs API: each configured portfolio view or portfolio query export becomes a typed, incremental stream (one job per portfolio and date window), beside the firm's jobs.",
 
   spec(): ConnectorSpec {
     return {

@@ -64,7 +64,7 @@ export const impactSpec: ConnectorSpec = {
   documentationUrl: 'https://integrations.impact.com/partner-api-reference/reference/jobs-management/jobs',
   connectionSpecification: {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    title: 'impact.com (partner) source spec',
+    title: 'impact.com (Partner Jobs API)',
     type: 'object',
     required: ['account_sid', 'auth_token', 'start_date'],
     additionalProperties: false,

@@ -48,6 +48,8 @@ export const impactSource: Source<ImpactConfig> = {
   name: 'source-impact',
   tapName: 'tap-impact',
   version: IMPACT_VERSION,
+  description:
+    "impact.com partner data through the Partner Jobs API: the account's export jobs, their result files (CSV, JSON, XLSX), and report exports per date window, as typed, incremental streams.",
   spec: () => impactSpec,
 
   async check(config: ImpactConfig, logger: Logger): Promise<CheckResult> {
