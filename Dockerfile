@@ -1,7 +1,7 @@
 # One image per vendor, Airbyte connector conventions:
-#   docker build --build-arg CONNECTOR=addepar -t airbyte/source-addepar:0.1.0 .
-#   docker build --build-arg CONNECTOR=impact  -t airbyte/source-impact:0.1.0 .
-#   docker run --rm airbyte/source-addepar:0.1.0 spec
+#   docker build --build-arg CONNECTOR=addepar -t jobtap/source-addepar:0.1.0 .
+#   docker build --build-arg CONNECTOR=impact  -t jobtap/source-impact:0.1.0 .
+#   docker run --rm jobtap/source-addepar:0.1.0 spec
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- build: compile TypeScript with the dev toolchain -------------------------------------
@@ -27,7 +27,7 @@ COPY catalog ./catalog
 RUN printf "import './dist/src/cli/source-%s.js';\n" "${CONNECTOR}" > main.js \
  && test -f "dist/src/cli/source-${CONNECTOR}.js"
 ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/main.js"
-LABEL io.airbyte.name="airbyte/source-${CONNECTOR}" \
+LABEL io.airbyte.name="jobtap/source-${CONNECTOR}" \
       io.airbyte.version="${VERSION}"
 USER node
 ENTRYPOINT ["node", "/airbyte/integration_code/main.js"]

@@ -35,7 +35,7 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/^(root|0)$/);
     expect(instruction('ENV').some((e) => e.startsWith(`AIRBYTE_ENTRYPOINT="node ${WORKDIR}/main.js"`))).toBe(true);
     const labels = instruction('LABEL').join(' ');
-    expect(labels).toContain('io.airbyte.name="airbyte/source-${CONNECTOR}"');
+    expect(labels).toContain('io.airbyte.name="jobtap/source-${CONNECTOR}"');
     expect(labels).toContain('io.airbyte.version="${VERSION}"');
     expect(JSON.parse(instruction('ENTRYPOINT').at(-1)!)).toEqual(['node', `${WORKDIR}/main.js`]);
   });

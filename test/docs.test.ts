@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { addeparSource } from '../src/vendors/addepar/source.js';
 import { impactSource } from '../src/vendors/impact/source.js';
-import { distEntry, repoRoot, runCli } from './helpers/cli.js';
+import { distEntry, repoRoot, runCli, runText } from './helpers/cli.js';
 
 interface Extractor {
   name: string;
@@ -24,18 +24,23 @@ describe('generated docs', () => {
     expect(result.code).toBe(0);
   });
 
-  it('meltano.yml declares each tap with its executable, capabilities and every setting, secrets sensitive', () => {
+  it('meltano.yml declares each tap with its executable, capabilities and every setting, secrets sensitive', async () => {
     const project = parse(readFileSync(path.join(repoRoot, 'meltano.yml'), 'utf8')) as { plugins: { extractors: Extractor[] } };
     const bins = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
     for (const source of [addeparSource, impactSource] as const) {
       const extractor = project.plugins.extractors.find((e) => e.name === source.tapName)!;
       expect(extractor).toBeDefined();
       expect(bins[extractor.executable]).toBeDefined();
-      expect(extractor.capabilities).toEqual(expect.arrayContaining(['catalog', 'discover', 'state', 'about']));
+      // Exactly what the tap says it can do (Meltano decides how to call it from this list).
+      const about = JSON.parse((await runText(distEntry(`src/cli/${source.tapName}`), ['--about', '--format', 'json'])).stdout) as { capabilities: string[] };
+      expect(extractor.capabilities).toEqual(about.capabilities);
+      expect(extractor.capabilities).toEqual(expect.arrayContaining(['catalog', 'discover', 'state', 'about', 'test']));
       const properties = source.spec().connectionSpecification.properties ?? {};
       expect(extractor.settings.map((s) => s.name).sort()).toEqual(Object.keys(properties).sort());
       for (const setting of extractor.settings) {
         expect(Boolean(setting.sensitive)).toBe(Boolean(properties[setting.name]!.airbyte_secret));
+        // Meltano deprecated the kinds `password` (now `sensitive: true`) and `hidden`.
+        expect(['password', 'hidden']).not.toContain(setting.kind);
       }
     }
   });

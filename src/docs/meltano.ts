@@ -30,9 +30,6 @@ export interface MeltanoExtractor {
   select?: string[];
 }
 
-/** Singer capabilities the jobtap taps implement (see src/cli/run-singer.ts). */
-export const TAP_CAPABILITIES = ['about', 'catalog', 'discover', 'properties', 'state'];
-
 export function meltanoKind(schema: JsonSchema): MeltanoKind {
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   if (schema.enum && type === 'string') return 'options';
