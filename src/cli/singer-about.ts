@@ -2,7 +2,12 @@
 import type { JsonSchema } from '../core/json-schema.js';
 import type { Source } from '../core/source.js';
 
-export const SINGER_CAPABILITIES = ['about', 'catalog', 'discover', 'properties', 'state', 'test'];
+/**
+ * What --about reports and meltano.yml declares. `properties` (the pre-catalog name of --catalog)
+ * is still accepted on the command line but not advertised: Meltano treats it as legacy and
+ * passes --catalog to taps that declare `catalog`.
+ */
+export const SINGER_CAPABILITIES = ['about', 'catalog', 'discover', 'state', 'test'];
 
 export type AboutFormat = 'plain' | 'json' | 'markdown';
 

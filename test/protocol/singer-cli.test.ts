@@ -73,7 +73,7 @@ describe('tap-fixture --about', () => {
     const r = await runRaw(entry, ['--about', '--format', 'json']);
     const about = JSON.parse(r.stdout) as { name: string; version: string; capabilities: string[]; settings: { properties: Record<string, unknown> } };
     expect(about.name).toBe('tap-fixture');
-    expect(about.capabilities).toEqual(expect.arrayContaining(['about', 'catalog', 'discover', 'state', 'properties']));
+    expect(about.capabilities).toEqual(['about', 'catalog', 'discover', 'state', 'test']);
     expect(Object.keys(about.settings.properties)).toEqual(expect.arrayContaining(['api_key', 'checkpoint_interval_records']));
     const eq = await runRaw(entry, ['--about', '--format=json']);
     expect(JSON.parse(eq.stdout)).toEqual(about);
