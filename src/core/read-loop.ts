@@ -12,9 +12,9 @@
  * - a stream the catalog selects but the source does not offer is reported and skipped;
  * - an aborted signal (SIGTERM/SIGINT) ends every stream still running as interrupted.
  */
-import { ConnectorError, failureTypeOf, TransientError, messageOf, type FailureType } from './errors.js';
+import { ConnectorError, failureTypeOf, SystemError, TransientError, messageOf, type FailureType } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Row, Stream, StreamState, SyncMode } from './source.js';
+import type { EncodedRecords, Row, Stream, StreamState, SyncMode } from './source.js';
 
 export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
 
@@ -24,6 +24,10 @@ export type MaybePromise = Promise<void> | void;
 export interface ReadSink {
   streamStatus(stream: Stream, status: StreamStatus): MaybePromise;
   records(stream: Stream, rows: Row[]): MaybePromise;
+  /** Records already written as JSON; called only for streams the sink accepts them for. */
+  encodedRecords?(stream: Stream, records: EncodedRecords): MaybePromise;
+  /** Whether the sink writes this stream's encoded records as they are (no masking or projection to apply). */
+  acceptsEncodedRecords?(stream: Stream): boolean;
   /** `recordCount`: records of this stream emitted since its previous STATE. */
   state(stream: Stream, state: StreamState, recordCount: number): MaybePromise;
   estimate(stream: Stream, estimate: { rowEstimate?: number; byteEstimate?: number }): MaybePromise;
@@ -159,7 +163,8 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
   let running = false;
   let lastState: StreamState | undefined = previous;
   let lastEventWasState = false;
-  const iterator = stream.read({ syncMode, state: previous, logger, signal })[Symbol.asyncIterator]();
+  const encodedRecords = sink.encodedRecords !== undefined && sink.acceptsEncodedRecords?.(stream) === true;
+  const iterator = stream.read({ syncMode, state: previous, logger, signal, encodedRecords })[Symbol.asyncIterator]();
   try {
     for (;;) {
       if (signal.aborted) throw interruption(signal);
@@ -167,14 +172,17 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
       if (next.done) break;
       const event = next.value;
       switch (event.type) {
-        case 'records': {
-          const n = event.records.length;
+        case 'records':
+        case 'encoded-records': {
+          const n = event.type === 'records' ? event.records.length : event.records.count;
           if (n === 0) break;
           if (!running) {
             running = true;
             await sink.streamStatus(stream, 'RUNNING');
           }
-          await sink.records(stream, event.records);
+          if (event.type === 'records') await sink.records(stream, event.records);
+          else if (encodedRecords) await sink.encodedRecords!(stream, event.records);
+          else throw new SystemError(`Stream "${stream.name}" yielded encoded records, which this read did not ask for`);
           total += n;
           sinceState += n;
           sinceCheckpoint += n;

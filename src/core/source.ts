@@ -52,17 +52,33 @@ export interface ReadRequest {
   logger: Logger;
   /** Aborted when the sync is interrupted (SIGTERM/SIGINT); streams cancel their jobs then. */
   signal: AbortSignal;
+  /** The front end writes `encoded-records` events of this stream as they are; without it, only `records`. */
+  encodedRecords?: boolean;
+}
+
+/**
+ * Records already written as JSON, for a stream whose rows need no change on the way out: record
+ * i is `bytes[i === 0 ? 0 : ends[i - 1] .. ends[i])`, exactly the bytes JSON.stringify would give
+ * the record as a Row. A stream yields them only when the read request allows it (the front end
+ * writes them as they are: no masking, no projection).
+ */
+export interface EncodedRecords {
+  readonly count: number;
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
 }
 
 /**
  * What a stream yields while reading.
  * - `records`: a batch of typed records, in order (batches amortise async-iteration cost).
+ * - `encoded-records`: the same, already written as JSON (see EncodedRecords).
  * - `state`: a checkpoint covering every record yielded before it. The read loop emits it
  *   after those records; it is also how an in-flight job id reaches the state file before polling.
  * - `estimate`: an Airbyte ESTIMATE (rows and/or bytes still to come), when known.
  */
 export type StreamEvent =
   | { type: 'records'; records: Row[] }
+  | { type: 'encoded-records'; records: EncodedRecords }
   | { type: 'state'; state: StreamState }
   | { type: 'estimate'; rowEstimate?: number; byteEstimate?: number };
 

@@ -51,23 +51,69 @@ interface PapaResult {
   meta: { cursor: number };
 }
 
+/** Where a reader takes over a file another reader began (the byte tokenizer hands unusual quoting over). */
+export interface DelimitedResume {
+  /** The header, when it was read already. */
+  header?: string[];
+  /** Data rows read before. */
+  dataRows: number;
+  /** The line ending, when it was decided already. */
+  newline?: '\n' | '\r\n' | '\r';
+}
+
+/** Records as papaparse gives them: one string per field. */
+export interface FieldBatch {
+  header: string[];
+  fields: string[][];
+  /** 1-based data row number of the first record. */
+  firstRow: number;
+}
+
 export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: DelimitedOptions): AsyncGenerator<RawRow[]> {
+  const decoder = options.decoder ?? createTextDecoder({ fileName: options.fileName });
+  const texts = async function* (): AsyncGenerator<string> {
+    let started = false;
+    for await (const chunk of chunks) {
+      let text = decoder.decode(chunk);
+      if (!started && text.length > 0) {
+        started = true;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      if (text.length > 0) yield text;
+    }
+    let rest = decoder.end();
+    if (!started && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+    if (rest.length > 0) yield rest;
+  };
+  let makeRow: ((fields: string[]) => RawRow) | undefined;
+  for await (const batch of continueDelimitedText(texts(), options, { dataRows: 0 })) {
+    makeRow ??= rowFactory(batch.header);
+    yield batch.fields.map(makeRow);
+  }
+}
+
+/**
+ * The papaparse reader on text, from the start of a file or (with `resume`) from a record's start
+ * in the middle of one. Yields batches of at most `batchSize` records.
+ */
+export async function* continueDelimitedText(
+  texts: AsyncIterable<string>,
+  options: Pick<DelimitedOptions, 'delimiter' | 'fileName' | 'batchSize'>,
+  resume: DelimitedResume,
+): AsyncGenerator<FieldBatch> {
   const { fileName, batchSize, delimiter } = options;
-  const decoder = options.decoder ?? createTextDecoder({ fileName });
   let parser: Papa.Parser | undefined;
   let carry = '';
   let pending = '';
-  let started = false;
-  let header: string[] | undefined;
-  let makeRow: ((fields: string[]) => RawRow) | undefined;
-  let dataRows = 0;
-  let batch: RawRow[] = [];
+  let header: string[] | undefined = resume.header;
+  let dataRows = resume.dataRows;
+  let batch: string[][] = [];
+  let batchFirstRow = dataRows + 1;
 
   const handleRecord = (fields: string[]): void => {
     if (fields.length === 1 && fields[0] === '') return; // blank line
     if (header === undefined) {
       header = dedupeHeaderNames(fields);
-      makeRow = rowFactory(header);
       return;
     }
     dataRows++;
@@ -78,7 +124,7 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
         { row: dataRows },
       );
     }
-    batch.push(makeRow!(fields));
+    batch.push(fields);
   };
 
   const parse = (input: string, final: boolean): void => {
@@ -104,18 +150,23 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
   };
 
   const start = (text: string, final: boolean): boolean => {
-    const newline = detectNewline(text, final);
+    const newline = resume.newline ?? detectNewline(text, final);
     if (newline === undefined) return false; // the first line is not complete yet
     parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
     return true;
   };
 
-  for await (const chunk of chunks) {
-    let text = decoder.decode(chunk);
-    if (!started && text.length > 0) {
-      started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const takeBatches = function* (all: boolean): Generator<FieldBatch> {
+    while (batch.length >= batchSize || (all && batch.length > 0)) {
+      const size = Math.min(batchSize, batch.length);
+      const full = batch.length === size ? batch : batch.slice(0, size);
+      batch = batch.length === size ? [] : batch.slice(size);
+      yield { header: header!, fields: full, firstRow: batchFirstRow };
+      batchFirstRow += size;
     }
+  };
+
+  for await (const text of texts) {
     pending += text;
     if (parser === undefined && !start(pending, false)) {
       if (pending.length > MAX_OPEN_RECORD_CHARS) {
@@ -134,19 +185,12 @@ export async function* parseDelimited(chunks: AsyncIterable<Buffer>, options: De
         { row: header === undefined ? undefined : dataRows + 1 },
       );
     }
-    while (batch.length >= batchSize) {
-      const full = batch.length === batchSize ? batch : batch.slice(0, batchSize);
-      batch = batch.length === batchSize ? [] : batch.slice(batchSize);
-      yield full;
-    }
+    yield* takeBatches(false);
   }
-  let rest = decoder.end();
-  if (!started && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  pending += rest;
   if (parser === undefined) start(pending, true);
   parse(carry + pending, true);
   pending = '';
-  for (let i = 0; i < batch.length; i += batchSize) yield batch.slice(i, i + batchSize);
+  yield* takeBatches(true);
 }
 
 /**
@@ -167,6 +211,21 @@ export function detectNewline(text: string, final: boolean): '\n' | '\r\n' | '\r
   return final ? '\n' : undefined;
 }
 
+/** detectNewline on the UTF-8 bytes of the text from `from` on (the bytes it looks at are ASCII). */
+export function detectNewlineInBytes(bytes: Uint8Array, from: number, final: boolean): '\n' | '\r\n' | '\r' | undefined {
+  let quoted = false;
+  for (let i = from; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === 34 /* " */) quoted = !quoted;
+    else if (!quoted && c === 10) return '\n';
+    else if (!quoted && c === 13) {
+      if (i + 1 < bytes.length) return bytes[i + 1] === 10 ? '\r\n' : '\r';
+      return final ? '\r' : undefined;
+    }
+  }
+  return final ? '\n' : undefined;
+}
+
 /**
  * Builds rows as plain objects with one fixed shape per file. For the usual header the function is
  * generated: an object literal with the header's names (entering the source only as JSON.stringify
@@ -174,7 +233,7 @@ export function detectNewline(text: string, final: boolean): '\n' | '\r\n' | '\r
  * took parsing of the 1M-row bench CSV from ~2.6 s to ~1.6 s. A hostile "__proto__" header would make the literal
  * set the prototype, so such headers use the loop, which defines properties instead of assigning.
  */
-function rowFactory(keys: readonly string[]): (fields: string[]) => RawRow {
+export function rowFactory(keys: readonly string[]): (fields: string[]) => RawRow {
   const n = keys.length;
   if (keys.includes('__proto__') || n > 500) {
     return (fields) => {

@@ -8,6 +8,8 @@
 import type { ParseOptions, RawRow, ResultBody } from './types.js';
 import { openResultBody } from './body.js';
 import { parseDelimited } from './csv.js';
+import { parseDelimitedCells } from './csv-cells.js';
+import type { CellBatch } from './cell-batch.js';
 import { parseJsonRows } from './json.js';
 import { parseXlsxRows } from './xlsx.js';
 import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
@@ -39,6 +41,11 @@ export { inferSchema } from './infer.js';
 export { normaliseColumnName, normaliseColumnNames, dedupeHeaderNames } from './normalise.js';
 export { TREE_PATH_SEPARATOR } from './json-tree.js';
 export { dispositionFileName, formatOfContent, formatOfFileName } from './body.js';
+export type { CellBatch } from './cell-batch.js';
+export { sliceRows } from './cell-batch.js';
+export { createCellRowWriter, type CellRowWriter } from './cell-writer.js';
+export { encodeEnvelopedRows, type RecordEnvelope } from './record-envelope.js';
+export { rowFactory } from './csv.js';
 
 export const DEFAULT_BATCH_SIZE = 1000;
 
@@ -50,6 +57,19 @@ export const DEFAULT_BATCH_SIZE = 1000;
  * itself (network, abort) pass through unchanged.
  */
 export async function* parseResult(body: ResultBody, options: ParseOptions): AsyncGenerator<RawRow[]> {
+  for await (const batch of parseResultBatches(body, { ...options, cells: false })) {
+    if (batch.kind === 'rows') yield batch.rows;
+  }
+}
+
+/** A batch of parseResultBatches: raw rows, or (CSV/TSV when cells were asked for) cells. */
+export type ParsedBatch = { kind: 'rows'; rows: RawRow[] } | { kind: 'cells'; cells: CellBatch };
+
+/**
+ * parseResult, with the rows of a CSV or TSV result as cells on the file's bytes when `cells` is
+ * true (for writers that pass cells through, see cell-writer.ts); other formats give raw rows.
+ */
+export async function* parseResultBatches(body: ResultBody, options: ParseOptions & { cells: boolean }): AsyncGenerator<ParsedBatch> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const opened = await openResultBody(body, options.format);
@@ -57,19 +77,22 @@ export async function* parseResult(body: ResultBody, options: ParseOptions): Asy
     if (opened.empty) return;
     switch (opened.format) {
       case 'csv':
-      case 'tsv':
-        yield* parseDelimited(opened.chunks, {
-          delimiter: opened.format === 'csv' ? ',' : '\t',
-          fileName: body.fileName,
-          batchSize,
-          decoder: textDecoderFor(body, options),
-        });
+      case 'tsv': {
+        const delimited = { delimiter: opened.format === 'csv' ? ',' : '\t', fileName: body.fileName, batchSize, decoder: textDecoderFor(body, options) } as const;
+        if (options.cells) {
+          for await (const cells of parseDelimitedCells(opened.chunks, delimited)) yield { kind: 'cells', cells };
+        } else {
+          for await (const rows of parseDelimited(opened.chunks, delimited)) yield { kind: 'rows', rows };
+        }
         return;
+      }
       case 'json':
-        yield* parseJsonRows(opened.chunks, { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize, decoder: textDecoderFor(body, options) });
+        for await (const rows of parseJsonRows(opened.chunks, { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize, decoder: textDecoderFor(body, options) })) {
+          yield { kind: 'rows', rows };
+        }
         return;
       case 'xlsx':
-        yield* parseXlsxRows(opened.chunks, { fileName: body.fileName, sheetName: options.sheetName, batchSize });
+        for await (const rows of parseXlsxRows(opened.chunks, { fileName: body.fileName, sheetName: options.sheetName, batchSize })) yield { kind: 'rows', rows };
         return;
       default: {
         const unknownFormat: never = opened.format;

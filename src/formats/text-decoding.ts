@@ -14,7 +14,7 @@
  * Fast path: whole chunks are checked with Node's native UTF-8 validator; only a failing chunk is
  * scanned byte by byte to find where.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { FileFormatError } from './errors.js';
 
@@ -35,6 +35,12 @@ export interface TextChunkDecoder {
   decode(chunk: Buffer): string;
   /** The rest, at the end of the body. */
   end(): string;
+  /**
+   * The same text as UTF-8 bytes: a UTF-8 body's own bytes once checked (no string is built), any
+   * other encoding decoded and encoded again. For parsers that work on bytes; do not mix with decode.
+   */
+  decodeToUtf8(chunk: Buffer): Buffer;
+  endToUtf8(): Buffer;
 }
 
 /** The charset parameter of a Content-Type, lower-cased; undefined when there is none. */
@@ -70,7 +76,12 @@ function declaredDecoder(charset: string, fileName: string): TextChunkDecoder {
       });
     }
   };
-  return { decode: (chunk) => run(chunk), end: () => run(undefined) };
+  return {
+    decode: (chunk) => run(chunk),
+    end: () => run(undefined),
+    decodeToUtf8: (chunk) => Buffer.from(run(chunk), 'utf8'),
+    endToUtf8: () => Buffer.from(run(undefined), 'utf8'),
+  };
 }
 
 /** Length of the UTF-8 sequence a lead byte starts (0 for a byte that cannot start one). */
@@ -123,9 +134,9 @@ class Utf8OrLegacyDecoder implements TextChunkDecoder {
   private readonly utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   private legacy: TextDecoder | undefined;
   private carry: Buffer = Buffer.alloc(0);
-  /** Bytes and UTF-16 units decoded as UTF-8 so far: equal while everything was plain ASCII. */
+  /** Bytes read as UTF-8 so far, and whether any of them was not plain ASCII. */
   private bytes = 0;
-  private chars = 0;
+  private sawNonAscii = false;
 
   constructor(
     private readonly options: TextDecodingOptions,
@@ -136,13 +147,11 @@ class Utf8OrLegacyDecoder implements TextChunkDecoder {
   decode(chunk: Buffer): string {
     if (this.legacy !== undefined) return this.legacy.decode(chunk, { stream: true });
     const data = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
-    const cut = incompleteTail(data);
-    const complete = cut === data.length ? data : data.subarray(0, cut);
-    if (isUtf8(complete)) {
-      this.carry = cut === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(cut));
-      return this.asUtf8(complete);
-    }
-    return this.switchOrFail(data, firstInvalidUtf8(complete));
+    const complete = this.checkedUtf8(data);
+    if (complete === undefined) return this.switchOrFail(data, firstInvalidUtf8(data.subarray(0, incompleteTail(data))));
+    const text = this.utf8.decode(complete, { stream: true });
+    this.count(complete, text.length !== complete.length);
+    return text;
   }
 
   end(): string {
@@ -155,11 +164,31 @@ class Utf8OrLegacyDecoder implements TextChunkDecoder {
     return text + (legacy?.decode() ?? '');
   }
 
-  private asUtf8(bytes: Buffer): string {
-    const text = this.utf8.decode(bytes, { stream: true });
+  decodeToUtf8(chunk: Buffer): Buffer {
+    if (this.legacy !== undefined) return Buffer.from(this.legacy.decode(chunk, { stream: true }), 'utf8');
+    const data = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    const complete = this.checkedUtf8(data);
+    if (complete === undefined) return Buffer.from(this.switchOrFail(data, firstInvalidUtf8(data.subarray(0, incompleteTail(data)))), 'utf8');
+    this.count(complete, !isAscii(complete));
+    return complete;
+  }
+
+  endToUtf8(): Buffer {
+    return Buffer.from(this.end(), 'utf8');
+  }
+
+  /** The complete UTF-8 sequences of `data` (the cut tail kept for the next chunk), or undefined when they are not valid UTF-8. */
+  private checkedUtf8(data: Buffer): Buffer | undefined {
+    const cut = incompleteTail(data);
+    const complete = cut === data.length ? data : data.subarray(0, cut);
+    if (!isUtf8(complete)) return undefined;
+    this.carry = cut === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(cut));
+    return complete;
+  }
+
+  private count(bytes: Buffer, nonAscii: boolean): void {
     this.bytes += bytes.length;
-    this.chars += text.length;
-    return text;
+    if (nonAscii) this.sawNonAscii = true;
   }
 
   /** The body is not UTF-8 from `data[bad]` on: read it as Windows-1252, or say why not. */
@@ -169,7 +198,7 @@ class Utf8OrLegacyDecoder implements TextChunkDecoder {
     const badByte = `0x${data[bad]!.toString(16).toUpperCase().padStart(2, '0')}`;
     // Any multi-byte UTF-8 before the bad byte? A UTF-8 character takes fewer UTF-16 units than bytes.
     const prefix = data.subarray(0, bad);
-    const nonAsciiBefore = this.chars !== this.bytes || prefix.some((b) => b >= 0x80);
+    const nonAsciiBefore = this.sawNonAscii || prefix.some((b) => b >= 0x80);
     if (this.declaredUtf8) {
       throw new FileFormatError(fileName, `is not valid UTF-8 (the charset its Content-Type declares): byte ${badByte}`, { byteOffset: offset });
     }

@@ -35,10 +35,10 @@ export interface RowTyper {
 }
 
 /** Returned by a caster when the value does not fit. */
-const NO_FIT: unique symbol = Symbol('no fit');
-type Caster = (value: unknown) => unknown;
+export const NO_FIT: unique symbol = Symbol('no fit');
+export type Caster = (value: unknown) => unknown;
 
-interface ColumnPlan {
+export interface ColumnPlan {
   outKey: string;
   cast: Caster;
   /**
@@ -49,44 +49,63 @@ interface ColumnPlan {
   single?: Caster;
 }
 
-export function createRowTyper(options: TypingOptions): RowTyper {
-  const { schema, onCastError, fileName } = options;
-  const properties = schema.properties ?? {};
-  const byOriginalName = new Map<string, string>();
-  for (const [prop, propSchema] of Object.entries(properties)) {
-    const original = propSchema['x-original-name'];
-    if (typeof original === 'string') byOriginalName.set(original, prop);
-  }
-  const allocator = new ColumnNameAllocator();
-  const plans = new Map<string, ColumnPlan>();
-  let castFailures = 0;
+/**
+ * How each raw column is typed: its output name and caster, decided as columns are first seen (the
+ * same first-come name rule in every reader), and what a cell that does not fit becomes. Shared by
+ * the row typer (rows as objects) and the cell writer (rows written as JSON from a file's bytes).
+ */
+export class ColumnTyping {
+  private readonly properties: Record<string, JsonSchema>;
+  private readonly byOriginalName = new Map<string, string>();
+  private readonly allocator = new ColumnNameAllocator();
+  private readonly plans = new Map<string, ColumnPlan>();
+  castFailures = 0;
 
-  const planFor = (rawKey: string): ColumnPlan => {
-    let outKey = byOriginalName.get(rawKey);
-    if (outKey === undefined || allocator.isTaken(outKey)) {
-      outKey = allocator.claim(normaliseColumnName(rawKey));
-    } else {
-      allocator.reserve(outKey);
+  constructor(private readonly options: TypingOptions) {
+    this.properties = options.schema.properties ?? {};
+    for (const [prop, propSchema] of Object.entries(this.properties)) {
+      const original = propSchema['x-original-name'];
+      if (typeof original === 'string') this.byOriginalName.set(original, prop);
     }
-    const propSchema = Object.prototype.hasOwnProperty.call(properties, outKey) ? properties[outKey] : undefined;
+  }
+
+  /** The plan of a raw column, made the first time the column is seen. */
+  plan(rawKey: string): ColumnPlan {
+    const known = this.plans.get(rawKey);
+    if (known !== undefined) return known;
+    let outKey = this.byOriginalName.get(rawKey);
+    if (outKey === undefined || this.allocator.isTaken(outKey)) {
+      outKey = this.allocator.claim(normaliseColumnName(rawKey));
+    } else {
+      this.allocator.reserve(outKey);
+    }
+    const propSchema = this.propertySchema(outKey);
     const single = propSchema === undefined ? undefined : singleCaster(propSchema);
     const plan: ColumnPlan = { outKey, cast: propSchema === undefined ? keepRaw : casterFor(propSchema), single };
-    plans.set(rawKey, plan);
+    this.plans.set(rawKey, plan);
     return plan;
-  };
+  }
+
+  /** The schema of an output property, when the stream's schema has it. */
+  propertySchema(outKey: string): JsonSchema | undefined {
+    return Object.prototype.hasOwnProperty.call(this.properties, outKey) ? this.properties[outKey] : undefined;
+  }
 
   /** What a cell that does not fit becomes: an error, or null counted as a failure. */
-  const onNoFit = (plan: ColumnPlan, rawKey: string, value: unknown, rowNumber: number): null => {
-    if (onCastError === 'fail') {
-      throw new FileFormatError(fileName, `cannot cast ${describeValue(value)} to ${describeType(properties[plan.outKey])}`, {
+  readonly onNoFit = (plan: ColumnPlan, rawKey: string, value: unknown, rowNumber: number): null => {
+    if (this.options.onCastError === 'fail') {
+      throw new FileFormatError(this.options.fileName, `cannot cast ${describeValue(value)} to ${describeType(this.properties[plan.outKey])}`, {
         row: rowNumber,
         column: rawKey,
       });
     }
-    castFailures++;
+    this.castFailures++;
     return null;
   };
+}
 
+export function createRowTyper(options: TypingOptions): RowTyper {
+  const typing = new ColumnTyping(options);
   const shapes = new Map<string, ShapeTyper>();
   let current: ShapeTyper | undefined;
 
@@ -95,8 +114,8 @@ export function createRowTyper(options: TypingOptions): RowTyper {
     const signature = keys.join('\u0000');
     let shape = shapes.get(signature);
     if (shape === undefined) {
-      const columnPlans = keys.map((k) => plans.get(k) ?? planFor(k));
-      shape = compileShape(keys, columnPlans, onNoFit);
+      const columnPlans = keys.map((k) => typing.plan(k));
+      shape = compileShape(keys, columnPlans, typing.onNoFit);
       // Rows of one file share a shape; JSON rows may vary, so keep a bounded set.
       if (shapes.size >= MAX_SHAPES) shapes.clear();
       shapes.set(signature, shape);
@@ -106,7 +125,7 @@ export function createRowTyper(options: TypingOptions): RowTyper {
 
   return {
     get castFailures() {
-      return castFailures;
+      return typing.castFailures;
     },
     type(raw: RawRow, rowNumber: number): Row {
       if (current !== undefined) {

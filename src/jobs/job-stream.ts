@@ -19,8 +19,8 @@
  * re-downloaded job skips that many rows.
  */
 import { ConfigError, TransientError } from '../core/errors.js';
-import type { ReadRequest, Row, Stream, StreamEvent, StreamInfo } from '../core/source.js';
-import { parseResult } from '../formats/index.js';
+import type { EncodedRecords, ReadRequest, Row, Stream, StreamEvent, StreamInfo } from '../core/source.js';
+import { parseResult, parseResultBatches, type CellBatch } from '../formats/index.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
 import { RequestBudgetExhausted } from '../http/request-budget.js';
 import { JobTracker, type SliceRun } from './job-tracker.js';
@@ -77,7 +77,14 @@ export interface JobStreamOptions<P> {
   adapter: JobAdapter<P>;
   planSlices(previous: JobStreamState | undefined): JobSlice<P>[] | Promise<JobSlice<P>[]>;
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
-  /** Default: parseResult from src/formats/index.js. */
+  /**
+   * The fast path of CSV/TSV results, used when the front end writes encoded records as they are:
+   * the rows of a batch of cells written as JSON records straight from the file's bytes — exactly
+   * the records toRecords would give for the same rows — or undefined to have them go through
+   * toRecords after all.
+   */
+  toEncodedRecords?(cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
+  /** Default: parseResult from src/formats/index.js (and no fast path when given). */
   parse?(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
   engine: JobEngineSettings;
   /**
@@ -136,8 +143,21 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       lastEstimate = rows;
       return rows;
     };
+    const toEncodedRecords = options.toEncodedRecords;
+    const encoded =
+      request.encodedRecords === true && toEncodedRecords !== undefined && options.parse === undefined
+        ? { parse: parseResultBatches, toEncodedRecords: (cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext) => toEncodedRecords(cells, slice, ctx) }
+        : undefined;
     const reader = new ResultReader<P>(
-      { name, logger, parse, toRecords: options.toRecords, spool: settings.spoolDownloads === true, onInvalidUtf8: settings.onInvalidUtf8 ?? 'windows-1252' },
+      {
+        name,
+        logger,
+        parse,
+        toRecords: options.toRecords,
+        ...(encoded === undefined ? {} : { encoded }),
+        spool: settings.spoolDownloads === true,
+        onInvalidUtf8: settings.onInvalidUtf8 ?? 'windows-1252',
+      },
       track,
     );
     const runner = new SliceRunner<P>({

@@ -7,7 +7,8 @@
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { SystemError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Row, StreamEvent } from '../core/source.js';
+import type { EncodedRecords, Row, StreamEvent } from '../core/source.js';
+import { rowFactory, sliceRows, type CellBatch, type ParsedBatch } from '../formats/index.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
 import type { JobTracker, SliceRun } from './job-tracker.js';
 import type { JobProgress } from './progress.js';
@@ -26,9 +27,21 @@ export interface ResultReaderOptions<P> {
   logger: Logger;
   parse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
+  /**
+   * The fast path, when the read writes encoded records: CSV/TSV results parsed as cells and
+   * written as JSON records by the stream (or, when it declines a batch, typed by toRecords).
+   */
+  encoded?: {
+    parse(body: ResultBody, options: ParseOptions & { cells: boolean }): AsyncIterable<ParsedBatch>;
+    toEncodedRecords(cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
+  };
   /** Download the whole body to a temporary file before parsing (XLSX spools itself). */
   spool: boolean;
   onInvalidUtf8: 'windows-1252' | 'fail';
+}
+
+async function* asRowBatches(rows: AsyncIterable<RawRow[]>): AsyncGenerator<ParsedBatch> {
+  for await (const batch of rows) yield { kind: 'rows', rows: batch };
 }
 
 /** Counts bytes flowing from the download to the parser, for progress lines. */
@@ -58,17 +71,41 @@ export class ResultReader<P> {
     let rowIndex = 0;
     try {
       const parseOptions = { ...run.slice.parse, onInvalidUtf8: this.options.onInvalidUtf8, onWarning: (m: string) => this.options.logger.warn(`${this.options.name}: ${m}`) };
-      for await (const rows of this.options.parse({ ...body, stream: counted }, parseOptions)) {
+      const encoded = this.options.encoded;
+      const batches: AsyncIterable<ParsedBatch> =
+        encoded === undefined ? asRowBatches(this.options.parse({ ...body, stream: counted }, parseOptions)) : encoded.parse({ ...body, stream: counted }, { ...parseOptions, cells: true });
+      let makeRow: { header: readonly string[]; make: (fields: string[]) => RawRow } | undefined;
+      for await (const batch of batches) {
+        const size = batch.kind === 'rows' ? batch.rows.length : batch.cells.rowCount;
         const batchStart = rowIndex;
-        rowIndex += rows.length;
+        rowIndex += size;
         if (rowIndex <= skip) continue;
-        const fresh = batchStart < skip ? rows.slice(skip - batchStart) : rows;
+        const from = batchStart < skip ? skip - batchStart : 0;
         const firstRowNumber = Math.max(batchStart, skip) + 1;
-        const records = this.options.toRecords(fresh, run.slice, { jobId: job.jobId, firstRowNumber });
+        const ctx = { jobId: job.jobId, firstRowNumber };
+        let event: StreamEvent;
+        let count: number;
+        if (batch.kind === 'cells') {
+          const cells = sliceRows(batch.cells, from);
+          const written = encoded!.toEncodedRecords(cells, run.slice, ctx);
+          if (written !== undefined) {
+            event = { type: 'encoded-records', records: written };
+            count = written.count;
+          } else {
+            if (makeRow?.header !== cells.header) makeRow = { header: cells.header, make: rowFactory(cells.header) };
+            const records = this.options.toRecords(cells.rawRows(makeRow.make), run.slice, ctx);
+            event = { type: 'records', records };
+            count = records.length;
+          }
+        } else {
+          const records = this.options.toRecords(from > 0 ? batch.rows.slice(from) : batch.rows, run.slice, ctx);
+          event = { type: 'records', records };
+          count = records.length;
+        }
         // Counted before the yield: the read loop may checkpoint while we are suspended there.
-        job.emitted += fresh.length;
-        progress.addRecords(records.length);
-        if (records.length > 0) yield { type: 'records', records };
+        job.emitted += size - from;
+        progress.addRecords(count);
+        if (count > 0) yield event;
         progress.transfer();
       }
     } finally {

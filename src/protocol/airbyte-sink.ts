@@ -1,6 +1,6 @@
 /** The read loop's events as Airbyte messages. */
 import type { ReadSink, StreamStatus } from '../core/read-loop.js';
-import type { Row, Stream, StreamState } from '../core/source.js';
+import type { EncodedRecords, Row, Stream, StreamState } from '../core/source.js';
 import type { Logger } from '../core/logger.js';
 import type { AirbyteWriter } from './airbyte-writer.js';
 import { maskRows } from './mask.js';
@@ -23,6 +23,15 @@ export class AirbyteSink implements ReadSink {
 
   records(stream: Stream, rows: Row[]): Promise<void> | undefined {
     return this.writer.records(stream.name, stream.carriesVendorText === true ? maskRows(rows, this.writer.secretMasker) : rows);
+  }
+
+  /** Records written as they come need no masking: streams that carry vendor text get Row batches. */
+  acceptsEncodedRecords(stream: Stream): boolean {
+    return stream.carriesVendorText !== true;
+  }
+
+  encodedRecords(stream: Stream, records: EncodedRecords): Promise<void> | undefined {
+    return this.writer.encodedRecords(stream.name, records);
   }
 
   state(stream: Stream, state: StreamState, recordCount: number): Promise<void> | undefined {

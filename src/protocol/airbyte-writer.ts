@@ -5,7 +5,7 @@
  * STATE, CONNECTION_STATUS and CATALOG lines.
  */
 import type { Logger, LogLevel } from '../core/logger.js';
-import type { Row, StreamState } from '../core/source.js';
+import type { EncodedRecords, Row, StreamState } from '../core/source.js';
 import { noSecrets, type SecretMasker } from '../core/secrets.js';
 import type { StreamStatus } from '../core/read-loop.js';
 import type { LineWriter } from './line-writer.js';
@@ -43,8 +43,17 @@ export class AirbyteWriter {
    * (the bytes of JSON.stringify, without building a string per record).
    */
   records(stream: string, rows: Row[], emittedAt = Date.now()): Promise<void> | undefined {
-    const encode = this.recordLines.forBatch(`{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`);
+    const encode = this.recordLines.forBatch(this.recordPrefix(stream, emittedAt));
     return this.lines.writeEach(rows, encode);
+  }
+
+  /** RECORD messages for records already written as JSON: the same lines, their data copied. */
+  encodedRecords(stream: string, records: EncodedRecords, emittedAt = Date.now()): Promise<void> | undefined {
+    return this.lines.writeIndexed(records.count, this.recordLines.forEncodedBatch(this.recordPrefix(stream, emittedAt), records));
+  }
+
+  private recordPrefix(stream: string, emittedAt: number): string {
+    return `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`;
   }
 
   private readonly recordLines = new RecordLineEncoder(2);

@@ -63,13 +63,18 @@ export class LineWriter {
    * hot path: no string per line). Same back-pressure contract as write().
    */
   writeEach<T>(items: readonly T[], encode: LineEncoder<T>): Promise<void> | undefined {
+    return this.writeIndexed(items.length, (i, buf, pos) => encode(items[i]!, buf, pos));
+  }
+
+  /** writeEach for `count` lines addressed by index (e.g. records already encoded back to back in one buffer). */
+  writeIndexed(count: number, encode: LineEncoder<number>): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = 0; i < count; i++) {
       if (this.broken !== undefined) return undefined;
-      let end = encode(items[i], this.chunk, this.used);
+      let end = encode(i, this.chunk, this.used);
       while (end < 0 || end >= this.chunk.length) {
         this.makeRoom(this.chunk.length - this.used + 1); // at least double the free room, then retry
-        end = encode(items[i], this.chunk, this.used);
+        end = encode(i, this.chunk, this.used);
       }
       this.chunk[end] = 10;
       this.used = end + 1;

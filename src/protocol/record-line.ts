@@ -3,7 +3,7 @@
  * The envelope (stream name, emitted_at / time_extracted) is encoded once per batch; each record's
  * data is written as UTF-8 straight into the line buffer by a RowEncoder.
  */
-import type { Row } from '../core/source.js';
+import type { EncodedRecords, Row } from '../core/source.js';
 import type { LineEncoder } from './line-writer.js';
 import { createRowEncoder, NEEDS_ROOM } from './row-encoder.js';
 
@@ -20,6 +20,26 @@ export class RecordLineEncoder {
   forBatch(prefix: string): LineEncoder<Row> {
     this.prefix = Buffer.from(prefix, 'utf8');
     return this.encode;
+  }
+
+  /** The encoder for records already written as JSON (copied, not encoded again). */
+  forEncodedBatch(prefix: string, records: EncodedRecords): LineEncoder<number> {
+    const head = Buffer.from(prefix, 'utf8');
+    const { ends } = records;
+    // A Buffer view, for Buffer#copy: a native copy without a subarray per record.
+    const bytes = Buffer.from(records.bytes.buffer, records.bytes.byteOffset, records.bytes.byteLength);
+    const braces = this.closingBraces;
+    return (i, b, p) => {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      const end = ends[i]!;
+      if (b.length - p < head.length + (end - start) + braces) return NEEDS_ROOM;
+      head.copy(b, p);
+      p += head.length;
+      bytes.copy(b, p, start, end);
+      p += end - start;
+      for (let k = 0; k < braces; k++) b[p++] = CLOSE_BRACE;
+      return p;
+    };
   }
 
   private readonly encode: LineEncoder<Row> = (row, b, p) => {

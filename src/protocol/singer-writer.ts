@@ -6,7 +6,7 @@
 import { InterruptedError } from '../core/errors.js';
 import type { ReadSink, StreamStatus } from '../core/read-loop.js';
 import { noSecrets, type SecretMasker } from '../core/secrets.js';
-import type { Row, Stream, StreamState } from '../core/source.js';
+import type { EncodedRecords, Row, Stream, StreamState } from '../core/source.js';
 import type { Logger } from '../core/logger.js';
 import type { LineWriter } from './line-writer.js';
 import { describeFailure } from './failure.js';
@@ -47,10 +47,17 @@ export class SingerWriter {
 
   /** RECORD messages for one batch; data written as bytes like AirbyteWriter.records. */
   records(stream: string, rows: Row[], properties: string[] | undefined): Promise<void> | undefined {
-    const encode = this.recordLines.forBatch(
-      `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${new Date().toISOString()}","record":`,
-    );
+    const encode = this.recordLines.forBatch(this.recordPrefix(stream));
     return this.lines.writeEach(properties === undefined ? rows : rows.map((row) => pick(row, properties)), encode);
+  }
+
+  /** RECORD messages for records already written as JSON (every property selected): their data copied. */
+  encodedRecords(stream: string, records: EncodedRecords): Promise<void> | undefined {
+    return this.lines.writeIndexed(records.count, this.recordLines.forEncodedBatch(this.recordPrefix(stream), records));
+  }
+
+  private recordPrefix(stream: string): string {
+    return `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${new Date().toISOString()}","record":`;
   }
 
   private readonly recordLines = new RecordLineEncoder(1);
@@ -95,6 +102,15 @@ export class SingerSink implements ReadSink {
 
   records(stream: Stream, rows: Row[]): Promise<void> | undefined {
     return this.writer.records(stream.name, stream.carriesVendorText === true ? maskRows(rows, this.writer.secretMasker) : rows, this.properties.get(stream.name));
+  }
+
+  /** Records written as they come need no masking (no vendor text) and no projection (every property selected). */
+  acceptsEncodedRecords(stream: Stream): boolean {
+    return stream.carriesVendorText !== true && this.properties.get(stream.name) === undefined;
+  }
+
+  encodedRecords(stream: Stream, records: EncodedRecords): Promise<void> | undefined {
+    return this.writer.encodedRecords(stream.name, records);
   }
 
   state(stream: Stream, state: StreamState): Promise<void> | undefined {

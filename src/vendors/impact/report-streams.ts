@@ -20,8 +20,10 @@ import { REPORT_EXPORT_CATEGORY, type ImpactApi } from './api.js';
 import type { ImpactSettings, ResolvedReport } from './config.js';
 import { todayUtc } from './job-listing.js';
 import { engineSettings } from './results-stream.js';
-import { FileRowTyper } from './result-typing.js';
+import { FileRowTyper, type EnvelopeFields } from './result-typing.js';
 import { loadImpactSchema } from './schemas.js';
+
+type ExportParams = Extract<ImpactJobParams, { kind: 'export' }>;
 
 export function planReportSlices(report: ResolvedReport, previous: JobStreamState | undefined, today: string): JobSlice<ImpactJobParams>[] {
   const cursor = previous?.partitions[report.reportId]?.cursor;
@@ -44,6 +46,21 @@ export function planReportSlices(report: ResolvedReport, previous: JobStreamStat
 export function createReportStream(api: ImpactApi, settings: ImpactSettings, report: ResolvedReport, logger: Logger, scheduler?: JobScheduler): Stream {
   const adapter = new ImpactJobAdapter(api, { replay: true, streamName: report.name, logger });
   let typer: { jobId: string; typer: FileRowTyper } | undefined;
+  /** One typer per result file (the window's job): its schema is inferred from the file's first rows. */
+  const typerFor = (params: ExportParams, jobId: string): FileRowTyper => {
+    if (typer?.jobId !== jobId) {
+      typer = { jobId, typer: new FileRowTyper(`report ${report.reportId} ${params.request.startDate}..${params.request.endDate} (job ${jobId})`, settings.onCastError) };
+    }
+    return typer.typer;
+  };
+  /** What every record of a window's export carries besides the row: the report, the window, the job. */
+  const envelopeFields = (params: ExportParams, jobId: string): EnvelopeFields => [
+    ['report_id', report.reportId],
+    ['window_start', params.window.start],
+    ['window_end', params.window.end],
+    ['as_of', params.asOf],
+    ['job_id', jobId],
+  ];
   return createJobStream<ImpactJobParams>({
     info: {
       name: report.name,
@@ -58,19 +75,17 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
     planSlices: (previous) => planReportSlices(report, previous, todayUtc()),
     toRecords(rows, slice, ctx): Row[] {
       if (slice.params.kind !== 'export') return [];
-      const { request, window, asOf } = slice.params;
-      if (typer?.jobId !== ctx.jobId) typer = { jobId: ctx.jobId, typer: new FileRowTyper(`report ${report.reportId} ${request.startDate}..${request.endDate} (job ${ctx.jobId})`, settings.onCastError) };
-      const typed = typer.typer.type(rows, ctx.firstRowNumber);
-      typer.typer.reportCastFailures(logger);
-      return typed.map((data, i) => ({
-        report_id: report.reportId,
-        window_start: window.start,
-        window_end: window.end,
-        as_of: asOf,
-        job_id: ctx.jobId,
-        row_number: ctx.firstRowNumber + i,
-        data,
-      }));
+      const file = typerFor(slice.params, ctx.jobId);
+      const records = file.toRecords(rows, ctx.firstRowNumber, envelopeFields(slice.params, ctx.jobId));
+      file.reportCastFailures(logger);
+      return records;
+    },
+    toEncodedRecords(cells, slice, ctx) {
+      if (slice.params.kind !== 'export') return undefined;
+      const file = typerFor(slice.params, ctx.jobId);
+      const records = file.encode(cells, ctx.firstRowNumber, envelopeFields(slice.params, ctx.jobId));
+      file.reportCastFailures(logger);
+      return records;
     },
     engine: {
       ...engineSettings(settings, api.budget),

@@ -24,7 +24,7 @@ import type { ImpactApi } from './api.js';
 import type { ImpactSettings } from './config.js';
 import { jobPosition, type ImpactJob } from './job-record.js';
 import { listJobWindows, todayUtc } from './job-listing.js';
-import { FileRowTyper } from './result-typing.js';
+import { FileRowTyper, type EnvelopeFields } from './result-typing.js';
 import { loadImpactSchema } from './schemas.js';
 
 export const RESULT_RETENTION_MS = 90 * 86_400_000;
@@ -70,20 +70,29 @@ export function decide(job: ImpactJob, settings: Pick<ImpactSettings, 'replay'>,
   }
 }
 
-function envelope(meta: ResultJobMeta, rowNumber: number, data: Row): Row {
-  return {
-    job_id: meta.jobId,
-    job_type: meta.jobType,
-    program_id: meta.programId,
-    job_created_date: meta.createdDate,
-    row_number: rowNumber,
-    data,
-  };
+/** What every record of a job's result carries besides the row: the job. */
+function envelopeFields(meta: ResultJobMeta): EnvelopeFields {
+  return [
+    ['job_id', meta.jobId],
+    ['job_type', meta.jobType],
+    ['program_id', meta.programId],
+    ['job_created_date', meta.createdDate],
+  ];
 }
 
 export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings, logger: Logger, scheduler?: JobScheduler): Stream {
   const adapter = new ImpactJobAdapter(api, { replay: settings.replay, streamName: 'job_results', logger });
   const typers = new Map<string, FileRowTyper>();
+  /** One typer per result file (the job's): its schema is inferred from the file's first rows. */
+  const typerFor = (meta: ResultJobMeta, jobId: string): FileRowTyper => {
+    let typer = typers.get(jobId);
+    if (typer === undefined) {
+      typers.clear();
+      typer = new FileRowTyper(`job ${jobId} (${meta.jobType}) result`, settings.onCastError);
+      typers.set(jobId, typer);
+    }
+    return typer;
+  };
   /** The current read's signal: planning lists jobs and must stop when the sync is interrupted. */
   let readSignal: AbortSignal | undefined;
 
@@ -135,16 +144,16 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
     adapter,
     planSlices,
     toRecords(rows, slice, ctx) {
-      const meta = slice.params.meta;
-      let typer = typers.get(ctx.jobId);
-      if (typer === undefined) {
-        typers.clear();
-        typer = new FileRowTyper(`job ${ctx.jobId} (${meta.jobType}) result`, settings.onCastError);
-        typers.set(ctx.jobId, typer);
-      }
-      const typed = typer.type(rows, ctx.firstRowNumber);
+      const typer = typerFor(slice.params.meta, ctx.jobId);
+      const records = typer.toRecords(rows, ctx.firstRowNumber, envelopeFields(slice.params.meta));
       typer.reportCastFailures(logger);
-      return typed.map((data, i) => envelope(meta, ctx.firstRowNumber + i, data));
+      return records;
+    },
+    toEncodedRecords(cells, slice, ctx) {
+      const typer = typerFor(slice.params.meta, ctx.jobId);
+      const records = typer.encode(cells, ctx.firstRowNumber, envelopeFields(slice.params.meta));
+      typer.reportCastFailures(logger);
+      return records;
     },
     engine: engineSettings(settings, api.budget),
     ...(scheduler === undefined ? {} : { scheduler }),
