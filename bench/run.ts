@@ -6,16 +6,16 @@
  *   node dist/bench/run.js --only csv,json
  *
  * Every measurement runs in its own child process; peak RSS is that process's maxRSS. The table is
- * printed and written to bench/RESULTS.md.
+ * printed and written to bench/RESULTS.md (keeping the marked section bench/peers.ts writes there).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultFormat } from '../src/formats/index.js';
 import { ensureData, SEED } from './data.js';
 import { runChild, type ChildResult, type Measure } from './measure.js';
+import { writeKeepingSections } from './results-file.js';
 
 interface Row {
   format: ResultFormat;
@@ -154,7 +154,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  if (!only) writeFileSync(join(process.cwd(), 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'), report);
+  // Keeps the peer comparison's section (bench/peers.ts) when there is one.
+  if (!only) writeKeepingSections(join(process.cwd(), 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'), report);
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,8 @@
  * needed), JSON (a top-level array of records) and XLSX (written with exceljs's streaming
  * WorkbookWriter, amounts as numeric cells the way a spreadsheet export carries them).
  */
+import { statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { ExportRow } from './dataset.js';
@@ -63,4 +65,25 @@ export async function renderFile(rows: ExportRow[], columns: string[], format: S
     case 'XLSX':
       return { body: await renderXlsx(rows, columns, 'Report'), fileName: `${baseName}.xlsx`, contentType: 'application/octet-stream' };
   }
+}
+
+/** A result file kept on disk and streamed when served (the sandbox's `resultFile` option). */
+export interface DiskFile {
+  path: string;
+  size: number;
+  fileName: string;
+  contentType: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.csv': 'text/csv',
+  '.tsv': 'text/tab-separated-values',
+  '.json': 'application/json',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** Describes a file on disk as a result file, with the Content-Type its extension names. */
+export function diskFile(path: string): DiskFile {
+  const fileName = basename(path);
+  return { path, size: statSync(path).size, fileName, contentType: CONTENT_TYPES[extname(fileName).toLowerCase()] ?? 'application/octet-stream' };
 }

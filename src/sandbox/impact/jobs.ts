@@ -204,6 +204,29 @@ export function buildCatalogue(account: string, anchorMs: number): SimJob[] {
   });
 }
 
+/**
+ * The only job of a sandbox that serves a file from disk (the `resultFile` option): a completed
+ * DownloadReport whose id depends on the file name alone, so it is the same in every run.
+ */
+export function fileJob(account: string, createdMs: number, fileName: string): SimJob {
+  return {
+    id: jobUuid(account, 0, `file|${fileName}`),
+    type: 'DownloadReport',
+    createdBy: account,
+    createdMs,
+    replayable: false,
+    refuseReplay: false,
+    finalStatus: 'COMPLETED',
+    touches: 0,
+    touchesToRunning: 0,
+    touchesToCompleted: 0,
+    finalisingDownloads: 0,
+    startedMs: createdMs + 60_000,
+    completedMs: createdMs + 4 * 60_000,
+    replays: 0,
+  };
+}
+
 /** A job as the Partner Jobs API returns it (the seed's Job schema; unset dates left out). */
 export function jobJson(job: SimJob, account: string, volume = 1): Record<string, unknown> {
   const status = jobStatus(job);

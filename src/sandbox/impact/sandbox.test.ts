@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { actionsForDay } from './dataset.js';
 import { renderCsv } from './files.js';
@@ -137,6 +140,33 @@ describe('impact sandbox', () => {
     expect(await file.text()).toBe(renderCsv(rows, columns).toString('utf8'));
     expect((await get('/ReportExport/nope?START_DATE=2026-06-01&END_DATE=2026-06-02')).status).toBe(404);
     expect((await get('/ReportExport/mp_action_listing_fast?START_DATE=2026-06-01')).status).toBe(400);
+  });
+});
+
+describe('impact sandbox serving a file from disk (resultFile)', () => {
+  it('lists one completed job, the same id in every run, and streams the file with its Content-Type, directly or signed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jobtap-sandbox-file-'));
+    try {
+      const file = path.join(dir, 'holdings.tsv');
+      const text = 'ID\tName\r\n1\tZürich\r\n';
+      writeFileSync(file, text);
+      const s = await start({ resultFile: file });
+      const other = await start({ resultFile: file, anchor: new Date('2026-07-01T00:00:00Z') });
+      const jobs = s.jobs() as { Id: string; Status: string; Type: string }[];
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toMatchObject({ Status: 'COMPLETED', Type: 'DownloadReport' });
+      expect((other.jobs() as { Id: string }[])[0]!.Id).toBe(jobs[0]!.Id);
+      const res = await client(s)(`/Jobs/${jobs[0]!.Id}/Download?Mode=Stream`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/tab-separated-values');
+      expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="holdings.tsv"');
+      expect(await res.text()).toBe(text);
+      const redirect = await client(s)(`/Jobs/${jobs[0]!.Id}/Download`);
+      expect(await (await fetch(redirect.headers.get('location')!)).text()).toBe(text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,14 +18,17 @@
  *   100 ReportExport calls per day (fixed windows on the sandbox clock); every answer carries
  *   X-RateLimit-Limit/Remaining/Reset (seconds until the hour resets); over a limit, 429 with
  *   those headers and no Retry-After.
+ * - `resultFile` (benchmarks) replaces the catalogue with one completed job whose result is a file
+ *   on disk, streamed as it is served.
  */
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { createSandboxClock } from '../framework/clock.js';
 import { SandboxRateLimiter, type LimitStatus, type SandboxLimit } from '../framework/rate-limiter.js';
 import { sendJson, startSimServer, type RecordedRequest, type SimInterceptor, type SimRequest, type SimServer } from '../framework/server.js';
-import { renderFile, type RenderedFile, type SandboxFileFormat } from './files.js';
-import { buildCatalogue, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type ResultSpec, type SimJob } from './jobs.js';
+import { diskFile, renderFile, type DiskFile, type RenderedFile, type SandboxFileFormat } from './files.js';
+import { buildCatalogue, fileJob, jobJson, jobStatus, jobUuid, resultRows, RESULT_COLUMNS, type ResultKind, type ResultSpec, type SimJob } from './jobs.js';
 
 export const DEFAULT_ACCOUNT_SID = 'IRsandbox7Xk2PartnerAcct1';
 export const DEFAULT_AUTH_TOKEN = 'sandbox-auth-token-5f0c2e9b7d';
@@ -71,6 +74,12 @@ export interface ImpactSandboxOptions {
   echoCredentials?: boolean;
   /** impact.com's limits by default; `false` turns them off (a test that needs them off says so). */
   rateLimits?: Partial<ImpactRateLimits> | false;
+  /**
+   * Benchmarks: a path to a CSV, TSV, JSON or XLSX file on disk. The catalogue is then one completed
+   * DownloadReport job (created an hour before the clock starts, its id fixed by the file name)
+   * whose result is that file, streamed from disk with the Content-Type of its extension.
+   */
+  resultFile?: string;
 }
 
 /** Per account (second-hand, see shared/research/vendor-facts.md); fixed windows on the sandbox clock. */
@@ -197,12 +206,14 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   const rateLimits = options.rateLimits === false ? undefined : { ...IMPACT_RATE_LIMITS, ...options.rateLimits };
   const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(impactLimits(rateLimits), clock);
   let reportExports = 0;
-  const jobs = buildCatalogue(account, anchorMs);
+  const servedFile = options.resultFile === undefined ? undefined : diskFile(options.resultFile);
+  const jobs =
+    servedFile === undefined ? buildCatalogue(account, anchorMs) : [fileJob(account, Math.floor(clock.now()) - 3_600_000, servedFile.fileName)];
   const byId = new Map(jobs.map((j) => [j.id, j]));
   /** Report exports already queued, by their parameters: impact.com returns the same job for a repeat request. */
   const exportCache = new Map<string, SimJob>();
   /** Signed file tokens → file. */
-  const signed = new Map<string, { file: RenderedFile; expiresMs: number }>();
+  const signed = new Map<string, { file: RenderedFile | DiskFile; expiresMs: number }>();
   let expireNextSigned = 0;
   const expectedAuth = `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}`;
   const deniedAuth = new Set((options.deniedTokens ?? []).map((t) => `Basic ${Buffer.from(`${account}:${t}`).toString('base64')}`));
@@ -254,7 +265,8 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
     };
   }
   const fileCache = new Map<string, RenderedFile>();
-  async function fileOf(job: SimJob): Promise<RenderedFile> {
+  async function fileOf(job: SimJob): Promise<RenderedFile | DiskFile> {
+    if (servedFile !== undefined) return servedFile;
     const cached = fileCache.get(job.id);
     if (cached) return cached;
     const spec = job.result!;
@@ -560,12 +572,18 @@ export async function startImpactSandbox(options: ImpactSandboxOptions = {}): Pr
   };
 }
 
-function sendFile(res: ServerResponse, file: RenderedFile): void {
+function sendFile(res: ServerResponse, file: RenderedFile | DiskFile): void {
   res.writeHead(200, {
     'content-type': file.contentType,
-    'content-length': file.body.length,
+    'content-length': 'body' in file ? file.body.length : file.size,
     'content-disposition': `attachment; filename="${file.fileName}"`,
   });
-  res.end(file.body);
+  if ('body' in file) {
+    res.end(file.body);
+    return;
+  }
+  const stream = createReadStream(file.path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
