@@ -12,7 +12,7 @@
  * The test beside this file checks writer and typer agree on generated files.
  */
 import type { CellBatch } from './cell-batch.js';
-import { CELL_ESCAPED } from './cell-batch.js';
+import { CELL_ESCAPED, JSON_LITERAL, JSON_NUMBER } from './cell-batch.js';
 import { rowFactory } from './csv.js';
 import { MAX_NUMBER_BYTES, maxJsonStringBytes, writeJsonNumber, writeJsonString } from '../protocol/json-bytes.js';
 import { ColumnTyping, NO_FIT, type ColumnPlan } from './typer.js';
@@ -57,8 +57,10 @@ interface Column {
  * A writer for the rows of files with this header, or undefined when the typed rows would not be
  * plain objects the writer reproduces (a "__proto__" column, or more columns than the typer compiles).
  */
-export function createCellRowWriter(options: TypingOptions & { header: readonly string[] }): CellRowWriter | undefined {
-  const typing = new ColumnTyping(options);
+export function createCellRowWriter(options: TypingOptions & { header: readonly string[]; typing?: ColumnTyping }): CellRowWriter | undefined {
+  // One file's writers (a JSON file's rows may change their keys) and its row typer share one typing,
+  // so a column gets the same name and caster whichever of them meets it first.
+  const typing = options.typing ?? new ColumnTyping(options);
   const header = options.header;
   if (header.length > 500) return undefined;
   // The raw row's keys in the order its object has them (integer-like names first), which is the
@@ -87,9 +89,9 @@ export function createCellRowWriter(options: TypingOptions & { header: readonly 
   /** Room a row needs at most besides 6 bytes per byte of its cells: keys, braces, numbers. */
   const rowFixed = keyBytes + count * (MAX_NUMBER_BYTES + 2) + 2;
 
-  const castCell = (column: Column, text: string, rowNumber: number): unknown => {
-    const value = column.plan.cast(text);
-    return value === NO_FIT ? typing.onNoFit(column.plan, column.rawKey, text, rowNumber) : value;
+  const castCell = (column: Column, raw: unknown, rowNumber: number): unknown => {
+    const value = column.plan.cast(raw);
+    return value === NO_FIT ? typing.onNoFit(column.plan, column.rawKey, raw, rowNumber) : value;
   };
 
   /** Rows read as strings (papaparse's fallback): the typer's casters, cell by cell. */
@@ -113,7 +115,7 @@ export function createCellRowWriter(options: TypingOptions & { header: readonly 
   let slowRow = 0;
   const slow = (c: number, out: Uint8Array, p: number): number => {
     const column = columns[c]!;
-    return writeValue(castCell(column, slowBatch!.text(slowRow, column.index), slowBatch!.firstRow + slowRow), out, p);
+    return writeValue(castCell(column, slowBatch!.value(slowRow, column.index), slowBatch!.firstRow + slowRow), out, p);
   };
   const writeCells = compileRowWriter(columns, slow);
 
@@ -122,7 +124,7 @@ export function createCellRowWriter(options: TypingOptions & { header: readonly 
     if (bytes === undefined) return writeStringRow(batch.strings![r]!, batch.firstRow + r, out, p);
     const base = r * width;
     // Room for the worst case, checked once: every cell byte escaped to six, every number at its longest.
-    if (out.length - p < rowFixed + 6 * (batch.ends[base + width - 1]! - batch.starts[base]!)) return NEEDS_ROOM;
+    if (out.length - p < rowFixed + (width === 0 ? 0 : 6 * (batch.ends[base + width - 1]! - batch.starts[base]!))) return NEEDS_ROOM;
     slowBatch = batch;
     slowRow = r;
     return writeCells(bytes, batch.starts, batch.ends, batch.flags, base, out, p, viewOf(out));
@@ -173,15 +175,18 @@ function compileRowWriter(columns: readonly Column[], slow: (c: number, out: Uin
     src.push(`  k = base + ${column.index}; s = S[k]; e = E[k];`);
     src.push(`  if (s === e) { dv.setUint32(p, ${Buffer.from('null').readUInt32BE(0)}); p += 4; } else {`);
     switch (column.kind) {
+      // Flag 0 is text as is, in a delimited file or a JSON string; other JSON values go to the
+      // typer's caster, except numbers into number columns and true/false into boolean ones, which
+      // the same byte paths write exactly (a JSON number's text is a plain decimal they read alike).
       case Kind.Text:
-        src.push('    w = writeTextCell(b, s, e, F[k], out, p);');
+        src.push(`    w = F[k] <= ${CELL_ESCAPED} ? writeTextCell(b, s, e, F[k], out, p) : -1;`);
         break;
       case Kind.Integer:
       case Kind.Number:
-        src.push(`    w = F[k] === 0 ? writeDecimalCell(b, s, e, out, p, ${column.kind === Kind.Integer}) : -1;`);
+        src.push(`    w = F[k] === 0 || F[k] === ${JSON_NUMBER} ? writeDecimalCell(b, s, e, out, p, ${column.kind === Kind.Integer}) : -1;`);
         break;
       case Kind.Boolean:
-        src.push('    w = F[k] === 0 ? writeBooleanCell(b, s, e, out, p) : -1;');
+        src.push(`    w = F[k] === 0 || F[k] === ${JSON_LITERAL} ? writeBooleanCell(b, s, e, out, p) : -1;`);
         break;
       case Kind.Date:
         src.push('    w = F[k] === 0 ? writeDateCell(b, s, e, out, p) : -1;');

@@ -9,8 +9,9 @@ import type { ParseOptions, RawRow, ResultBody } from './types.js';
 import { openResultBody } from './body.js';
 import { parseDelimited } from './csv.js';
 import { parseDelimitedCells } from './csv-cells.js';
-import type { CellBatch } from './cell-batch.js';
+import type { ParsedBatch } from './cell-batch.js';
 import { parseJsonRows } from './json.js';
+import { parseJsonCells } from './json-cells.js';
 import { parseXlsxRows } from './xlsx.js';
 import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
 
@@ -42,7 +43,7 @@ export { normaliseColumnName, normaliseColumnNames, dedupeHeaderNames } from './
 export { TREE_PATH_SEPARATOR } from './json-tree.js';
 export { dispositionFileName, formatOfContent, formatOfFileName } from './body.js';
 export type { CellBatch } from './cell-batch.js';
-export { sliceRows } from './cell-batch.js';
+export { runsRowCount, sliceRows, sliceRuns } from './cell-batch.js';
 export { createCellRowWriter, type CellRowWriter } from './cell-writer.js';
 export { encodeEnvelopedRows, type RecordEnvelope } from './record-envelope.js';
 export { rowFactory } from './csv.js';
@@ -62,12 +63,12 @@ export async function* parseResult(body: ResultBody, options: ParseOptions): Asy
   }
 }
 
-/** A batch of parseResultBatches: raw rows, or (CSV/TSV when cells were asked for) cells. */
-export type ParsedBatch = { kind: 'rows'; rows: RawRow[] } | { kind: 'cells'; cells: CellBatch };
+export type { ParsedBatch } from './cell-batch.js';
 
 /**
- * parseResult, with the rows of a CSV or TSV result as cells on the file's bytes when `cells` is
- * true (for writers that pass cells through, see cell-writer.ts); other formats give raw rows.
+ * parseResult, with the rows of a CSV, TSV or JSON (array of objects) result as cells on the
+ * file's bytes when `cells` is true (for writers that pass cells through, see cell-writer.ts);
+ * XLSX, and JSON documents of other layouts, give raw rows.
  */
 export async function* parseResultBatches(body: ResultBody, options: ParseOptions & { cells: boolean }): AsyncGenerator<ParsedBatch> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -80,17 +81,21 @@ export async function* parseResultBatches(body: ResultBody, options: ParseOption
       case 'tsv': {
         const delimited = { delimiter: opened.format === 'csv' ? ',' : '\t', fileName: body.fileName, batchSize, decoder: textDecoderFor(body, options) } as const;
         if (options.cells) {
-          for await (const cells of parseDelimitedCells(opened.chunks, delimited)) yield { kind: 'cells', cells };
+          for await (const cells of parseDelimitedCells(opened.chunks, delimited)) yield { kind: 'cells', cells: [cells] };
         } else {
           for await (const rows of parseDelimited(opened.chunks, delimited)) yield { kind: 'rows', rows };
         }
         return;
       }
-      case 'json':
-        for await (const rows of parseJsonRows(opened.chunks, { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize, decoder: textDecoderFor(body, options) })) {
-          yield { kind: 'rows', rows };
+      case 'json': {
+        const json = { fileName: body.fileName, layout: options.jsonLayout ?? 'auto', batchSize, decoder: textDecoderFor(body, options) };
+        if (options.cells) {
+          yield* parseJsonCells(opened.chunks, json);
+        } else {
+          for await (const rows of parseJsonRows(opened.chunks, json)) yield { kind: 'rows', rows };
         }
         return;
+      }
       case 'xlsx':
         for await (const rows of parseXlsxRows(opened.chunks, { fileName: body.fileName, sheetName: options.sheetName, batchSize })) yield { kind: 'rows', rows };
         return;

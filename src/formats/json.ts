@@ -61,12 +61,20 @@ export class JsonRowExtractor {
   private elementCount = 0;
   private sawRows = false;
   private sawTree = false;
+  /** Elements to read and drop before the first row (see continueJsonRows). */
+  private dropElements = 0;
 
   constructor(
     private readonly fileName: string,
     private readonly layout: JsonLayout,
   ) {
     this.tree = new TreeFlattener(fileName, (row) => this.rows.push(row));
+  }
+
+  /** Reads on in an array of rows whose first `rowsBefore` rows were read elsewhere; drops `drop` stand-in elements first. */
+  resumeInArray(rowsBefore: number, drop: number): void {
+    this.elementCount = rowsBefore - drop;
+    this.dropElements = drop;
   }
 
   push(tokens: Token[]): void {
@@ -177,6 +185,10 @@ export class JsonRowExtractor {
 
   private emitElement(element: Record<string, unknown>, jsonapi: boolean): void {
     this.elementCount++;
+    if (this.dropElements > 0) {
+      this.dropElements--;
+      return;
+    }
     if (!jsonapi) {
       this.rows.push(element);
       return;
@@ -215,24 +227,76 @@ function describeToken(t: Token): string {
   }
 }
 
+/** A piece of the document's text and the number of file bytes it came from. */
+interface TextPiece {
+  text: string;
+  bytes: number;
+}
+
 export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: JsonOptions): AsyncGenerator<RawRow[]> {
+  const decoder = options.decoder ?? createTextDecoder({ fileName: options.fileName });
+  async function* pieces(): AsyncGenerator<TextPiece> {
+    let started = false;
+    for await (const chunk of chunks) {
+      let text = decoder.decode(chunk);
+      let bytes = chunk.length;
+      if (!started && text.length > 0) {
+        started = true;
+        // The bare tokenizer treats a BOM as an error; the file-level parser would drop it, so do we.
+        if (text.charCodeAt(0) === 0xfeff) {
+          text = text.slice(1);
+          bytes -= 3;
+          yield { text: '', bytes: 3 };
+        }
+      }
+      yield { text, bytes };
+    }
+    yield { text: decoder.end(), bytes: 0 };
+  }
+  yield* readJsonPieces(pieces(), options, 0, undefined);
+}
+
+/** Where the fast path (json-cells.ts) hands a document over: after some rows, in the array of rows. */
+export interface JsonResume {
+  /** Rows read before the hand-over. */
+  rowsBefore: number;
+  /** The text handed over starts after a comma (else right after the array's `[`). */
+  afterComma: boolean;
+}
+
+/**
+ * The rows of a document's text from `byteOffset` on: the whole document when `resume` is
+ * undefined, else the rest of a top-level array of rows from an element's start.
+ */
+export async function* continueJsonRows(texts: AsyncIterable<string>, options: JsonOptions, byteOffset: number, resume: JsonResume | undefined): AsyncGenerator<RawRow[]> {
+  async function* pieces(): AsyncGenerator<TextPiece> {
+    for await (const text of texts) yield { text, bytes: Buffer.byteLength(text, 'utf8') };
+  }
+  yield* readJsonPieces(pieces(), options, byteOffset, resume);
+}
+
+async function* readJsonPieces(pieces: AsyncIterable<TextPiece>, options: JsonOptions, byteOffset: number, resume: JsonResume | undefined): AsyncGenerator<RawRow[]> {
   const { fileName, batchSize } = options;
   const tokenizer = jsonParser({ packValues: true, streamValues: false });
   const extractor = new JsonRowExtractor(fileName, options.layout);
-  const decoder = options.decoder ?? createTextDecoder({ fileName });
-  let bytesBefore = 0; // bytes of the file before the current chunk
-  let started = false;
+  let bytesBefore = byteOffset; // bytes of the file before the current piece
   let charsWithoutToken = 0;
+  if (resume !== undefined) {
+    // The array is opened (and, after a comma, given a stand-in element that is dropped) so the
+    // reader is where the rest of the text needs it.
+    extractor.resumeInArray(resume.rowsBefore, resume.afterComma ? 1 : 0);
+    const opened = tokenizer(resume.afterComma ? '[{},' : '[');
+    if (isMany(opened)) extractor.push(getManyValues(opened));
+  }
 
-  /** @param skippedBytes bytes at the chunk's start that are not in `text` (a dropped BOM) */
-  const feed = (text: string, chunkBytes: number, final: boolean, skippedBytes = 0): void => {
+  const feed = (text: string, pieceBytes: number, final: boolean): void => {
     for (let at = 0; at < text.length; at += SLICE_CHARS) {
       const slice = text.slice(at, at + SLICE_CHARS);
       let out;
       try {
         out = tokenizer(slice);
       } catch (err) {
-        const from = bytesBefore + skippedBytes + byteLength(text, 0, at);
+        const from = bytesBefore + byteLength(text, 0, at);
         throw syntaxError(fileName, err, from, from + byteLength(slice, 0, slice.length));
       }
       if (isMany(out) && getManyValues(out).length > 0) {
@@ -241,11 +305,11 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
       } else if ((charsWithoutToken += slice.length) > MAX_VALUE_CHARS) {
         // One string, key or number this long is a broken or hostile file; do not buffer it all.
         throw new FileFormatError(fileName, `a JSON value is longer than ${MAX_VALUE_CHARS} characters (an unclosed string?)`, {
-          byteOffset: bytesBefore + skippedBytes + byteLength(text, 0, at),
+          byteOffset: bytesBefore + byteLength(text, 0, at),
         });
       }
     }
-    bytesBefore += chunkBytes;
+    bytesBefore += pieceBytes;
     if (final) {
       let out;
       try {
@@ -262,22 +326,12 @@ export async function* parseJsonRows(chunks: AsyncIterable<Buffer>, options: Jso
     }
   };
 
-  for await (const chunk of chunks) {
-    let text = decoder.decode(chunk);
-    let skippedBytes = 0;
-    if (!started && text.length > 0) {
-      started = true;
-      // The bare tokenizer treats a BOM as an error; the file-level parser would drop it, so do we.
-      if (text.charCodeAt(0) === 0xfeff) {
-        text = text.slice(1);
-        skippedBytes = 3;
-      }
-    }
-    feed(text, chunk.length, false, skippedBytes);
+  for await (const piece of pieces) {
+    feed(piece.text, piece.bytes, false);
     const rows = extractor.rows;
     while (rows.length >= batchSize) yield rows.splice(0, batchSize);
   }
-  feed(decoder.end(), 0, true);
+  feed('', 0, true);
   const rows = extractor.rows;
   while (rows.length > 0) yield rows.splice(0, batchSize);
 }

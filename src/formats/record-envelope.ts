@@ -34,8 +34,8 @@ export function encodeEnvelopedRows(batch: CellBatch, writer: CellRowWriter, env
   // on the longest row (six bytes per cell byte); grown only when escapes really take more.
   let span = 256 * count;
   let longest = 4096;
-  if (batch.bytes !== undefined && count > 0) {
-    const width = batch.header.length;
+  const width = batch.header.length;
+  if (batch.bytes !== undefined && count > 0 && width > 0) {
     span = batch.ends[count * width - 1]! - batch.starts[0]!;
     for (let r = 0, k = 0; r < count; r++, k += width) longest = Math.max(longest, batch.ends[k + width - 1]! - batch.starts[k]!);
   }

@@ -149,4 +149,13 @@ describe('createRowTyper', () => {
     expect(t.type({ v: '12' }, 1).v).toBe(12);
     expect(t.type({ v: 'twelve' }, 2).v).toBe('twelve');
   });
+
+  it('counts a cell that does not fit once when the row has other keys than the row before', () => {
+    const schema: JsonSchema = { type: 'object', properties: { a: { type: ['null', 'integer'] }, b: { type: ['null', 'integer'] } } };
+    const t = createRowTyper({ schema, onCastError: 'null', fileName: 'f.json' });
+    t.type({ a: 1, b: 2 }, 1);
+    // Same number of keys, another key set: the first shape must not cast "x" before seeing "c".
+    expect(t.type({ a: 'x', c: 3 }, 2)).toEqual({ a: null, c: 3 });
+    expect(t.castFailures).toBe(1);
+  });
 });

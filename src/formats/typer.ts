@@ -104,8 +104,8 @@ export class ColumnTyping {
   };
 }
 
-export function createRowTyper(options: TypingOptions): RowTyper {
-  const typing = new ColumnTyping(options);
+/** @param typing the file's column typing when cell writers share it (see createCellRowWriter). */
+export function createRowTyper(options: TypingOptions, typing: ColumnTyping = new ColumnTyping(options)): RowTyper {
   const shapes = new Map<string, ShapeTyper>();
   let current: ShapeTyper | undefined;
 
@@ -161,10 +161,13 @@ function compileShape(keys: string[], plans: ColumnPlan[], onNoFit: NoFitHandler
   lines.push('return function typeRow(raw, rowNumber) {');
   // Same key count and every key present (an undefined value is checked with `in`) ⇒ same key set.
   lines.push('  let count = 0;', '  for (const _ in raw) count++;', `  if (count !== ${n}) return undefined;`);
+  // Every key is checked before any cell is cast, so a row of another shape counts no cast failure here.
   for (let i = 0; i < n; i++) {
     const key = JSON.stringify(keys[i]);
     lines.push(`  const v${i} = raw[${key}];`);
     lines.push(`  if (v${i} === undefined && !(${key} in raw)) return undefined;`);
+  }
+  for (let i = 0; i < n; i++) {
     // Same as cast${i}(v${i}) (see casterFor), with the empty check inline and a direct call.
     lines.push(
       plans[i].single === undefined
@@ -192,10 +195,10 @@ function genericShape(keys: string[], plans: ColumnPlan[], onNoFit: NoFitHandler
     let count = 0;
     for (const _ in raw) count++;
     if (count !== n) return undefined;
+    for (let i = 0; i < n; i++) if (raw[keys[i]] === undefined && !(keys[i] in raw)) return undefined;
     const out: Row = {};
     for (let i = 0; i < n; i++) {
       const v = raw[keys[i]];
-      if (v === undefined && !(keys[i] in raw)) return undefined;
       let c = plans[i].cast(v);
       if (c === NO_FIT) c = onNoFit(plans[i], keys[i], v, rowNumber);
       setOwn(out, plans[i].outKey, c);

@@ -78,12 +78,12 @@ export interface JobStreamOptions<P> {
   planSlices(previous: JobStreamState | undefined): JobSlice<P>[] | Promise<JobSlice<P>[]>;
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
   /**
-   * The fast path of CSV/TSV results, used when the front end writes encoded records as they are:
+   * The fast path of CSV/TSV/JSON results, used when the front end writes encoded records as they are:
    * the rows of a batch of cells written as JSON records straight from the file's bytes — exactly
    * the records toRecords would give for the same rows — or undefined to have them go through
    * toRecords after all.
    */
-  toEncodedRecords?(cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
+  toEncodedRecords?(runs: readonly CellBatch[], slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
   /** Default: parseResult from src/formats/index.js (and no fast path when given). */
   parse?(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
   engine: JobEngineSettings;
@@ -146,7 +146,7 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     const toEncodedRecords = options.toEncodedRecords;
     const encoded =
       request.encodedRecords === true && toEncodedRecords !== undefined && options.parse === undefined
-        ? { parse: parseResultBatches, toEncodedRecords: (cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext) => toEncodedRecords(cells, slice, ctx) }
+        ? { parse: parseResultBatches, toEncodedRecords: (runs: readonly CellBatch[], slice: JobSlice<P>, ctx: RecordContext) => toEncodedRecords(runs, slice, ctx) }
         : undefined;
     const reader = new ResultReader<P>(
       {

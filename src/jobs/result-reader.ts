@@ -8,7 +8,7 @@ import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { SystemError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EncodedRecords, Row, StreamEvent } from '../core/source.js';
-import { rowFactory, sliceRows, type CellBatch, type ParsedBatch } from '../formats/index.js';
+import { rowFactory, runsRowCount, sliceRuns, type CellBatch, type ParsedBatch } from '../formats/index.js';
 import type { ParseOptions, RawRow, ResultBody } from '../formats/types.js';
 import type { JobTracker, SliceRun } from './job-tracker.js';
 import type { JobProgress } from './progress.js';
@@ -28,12 +28,13 @@ export interface ResultReaderOptions<P> {
   parse(body: ResultBody, options: ParseOptions): AsyncIterable<RawRow[]>;
   toRecords(rows: RawRow[], slice: JobSlice<P>, ctx: RecordContext): Row[];
   /**
-   * The fast path, when the read writes encoded records: CSV/TSV results parsed as cells and
+   * The fast path, when the read writes encoded records: CSV/TSV/JSON results parsed as cells and
    * written as JSON records by the stream (or, when it declines a batch, typed by toRecords).
    */
   encoded?: {
     parse(body: ResultBody, options: ParseOptions & { cells: boolean }): AsyncIterable<ParsedBatch>;
-    toEncodedRecords(cells: CellBatch, slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
+    /** The records of a batch's rows, given as runs of cells (each run one header). */
+    toEncodedRecords(runs: readonly CellBatch[], slice: JobSlice<P>, ctx: RecordContext): EncodedRecords | undefined;
   };
   /** Download the whole body to a temporary file before parsing (XLSX spools itself). */
   spool: boolean;
@@ -74,9 +75,9 @@ export class ResultReader<P> {
       const encoded = this.options.encoded;
       const batches: AsyncIterable<ParsedBatch> =
         encoded === undefined ? asRowBatches(this.options.parse({ ...body, stream: counted }, parseOptions)) : encoded.parse({ ...body, stream: counted }, { ...parseOptions, cells: true });
-      let makeRow: { header: readonly string[]; make: (fields: string[]) => RawRow } | undefined;
+      let makeRow: { header: readonly string[]; make: (fields: readonly unknown[]) => RawRow } | undefined;
       for await (const batch of batches) {
-        const size = batch.kind === 'rows' ? batch.rows.length : batch.cells.rowCount;
+        const size = batch.kind === 'rows' ? batch.rows.length : runsRowCount(batch.cells);
         const batchStart = rowIndex;
         rowIndex += size;
         if (rowIndex <= skip) continue;
@@ -86,14 +87,17 @@ export class ResultReader<P> {
         let event: StreamEvent;
         let count: number;
         if (batch.kind === 'cells') {
-          const cells = sliceRows(batch.cells, from);
-          const written = encoded!.toEncodedRecords(cells, run.slice, ctx);
+          const runs = sliceRuns(batch.cells, from);
+          const written = encoded!.toEncodedRecords(runs, run.slice, ctx);
           if (written !== undefined) {
             event = { type: 'encoded-records', records: written };
             count = written.count;
           } else {
-            if (makeRow?.header !== cells.header) makeRow = { header: cells.header, make: rowFactory(cells.header) };
-            const records = this.options.toRecords(cells.rawRows(makeRow.make), run.slice, ctx);
+            const rows = runs.flatMap((cells) => {
+              if (makeRow?.header !== cells.header) makeRow = { header: cells.header, make: rowFactory(cells.header) };
+              return cells.rawRows(makeRow.make);
+            });
+            const records = this.options.toRecords(rows, run.slice, ctx);
             event = { type: 'records', records };
             count = records.length;
           }

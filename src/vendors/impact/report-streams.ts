@@ -80,10 +80,10 @@ export function createReportStream(api: ImpactApi, settings: ImpactSettings, rep
       file.reportCastFailures(logger);
       return records;
     },
-    toEncodedRecords(cells, slice, ctx) {
+    toEncodedRecords(runs, slice, ctx) {
       if (slice.params.kind !== 'export') return undefined;
       const file = typerFor(slice.params, ctx.jobId);
-      const records = file.encode(cells, ctx.firstRowNumber, envelopeFields(slice.params, ctx.jobId));
+      const records = file.encode(runs, ctx.firstRowNumber, envelopeFields(slice.params, ctx.jobId));
       file.reportCastFailures(logger);
       return records;
     },

@@ -13,7 +13,7 @@ import type { EncodedRecords, Row } from '../../core/source.js';
 import type { JsonSchema } from '../../core/json-schema.js';
 import { createCellRowWriter, encodeEnvelopedRows, rowFactory, type CellBatch, type CellRowWriter, type RecordEnvelope } from '../../formats/index.js';
 import { inferSchema } from '../../formats/infer.js';
-import { createRowTyper, type RowTyper } from '../../formats/typer.js';
+import { ColumnTyping, createRowTyper, type RowTyper } from '../../formats/typer.js';
 import type { CastErrorPolicy, RawRow } from '../../formats/types.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -29,10 +29,30 @@ function envelopeOf(fields: EnvelopeFields): RecordEnvelope {
   return { fields, rowNumberKey: 'row_number', dataKey: 'data' };
 }
 
+/** Cell writers kept per file (one per key list of a JSON file's rows). */
+const MAX_WRITERS = 64;
+
+/** Records of consecutive runs as one batch of records. */
+function concatEncoded(parts: readonly EncodedRecords[]): EncodedRecords {
+  let count = 0;
+  for (const part of parts) count += part.count;
+  const bytes = Buffer.concat(parts.map((part) => part.bytes));
+  const ends = new Uint32Array(count);
+  let r = 0;
+  let offset = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.count; i++) ends[r++] = part.ends[i]! + offset;
+    offset += part.bytes.length;
+  }
+  return { count, bytes, ends };
+}
+
 export class FileRowTyper {
   private typer: RowTyper | undefined;
-  /** The cell writer for the file's header; null when the writer cannot reproduce its rows. */
-  private writer: CellRowWriter | null | undefined;
+  /** The file's column names and casters, shared by its cell writers and its row typer. */
+  private typing: ColumnTyping | undefined;
+  /** A cell writer per header (null when the writer cannot reproduce that header's rows). */
+  private readonly writers = new Map<readonly string[], CellRowWriter | null>();
   private schema: JsonSchema | undefined;
   private reportedFailures = 0;
 
@@ -41,11 +61,16 @@ export class FileRowTyper {
     private readonly onCastError: CastErrorPolicy,
   ) {}
 
+  private typingOf(schema: JsonSchema): ColumnTyping {
+    this.typing ??= new ColumnTyping({ schema, onCastError: this.onCastError, fileName: this.fileName });
+    return this.typing;
+  }
+
   /** Types a batch whose first row is row `firstRowNumber` (1-based) of the file. */
   type(rows: RawRow[], firstRowNumber: number): Row[] {
     if (rows.length === 0) return [];
-    this.schema ??= inferSchema(rows);
-    this.typer ??= createRowTyper({ schema: this.schema, onCastError: this.onCastError, fileName: this.fileName });
+    const schema = (this.schema ??= inferSchema(rows));
+    this.typer ??= createRowTyper({ schema, onCastError: this.onCastError, fileName: this.fileName }, this.typingOf(schema));
     const typer = this.typer;
     return rows.map((row, i) => typer.type(row, firstRowNumber + i));
   }
@@ -56,23 +81,42 @@ export class FileRowTyper {
   }
 
   /**
-   * The same records written as JSON from the cells, the schema inferred from the same first rows;
-   * undefined when the file's rows must be typed as objects (toRecords) instead.
+   * The same records written as JSON from the batch's runs of cells, the schema inferred from the
+   * same first rows; undefined when the batch's rows must be typed as objects (toRecords) instead.
    */
-  encode(cells: CellBatch, firstRowNumber: number, fields: EnvelopeFields): EncodedRecords | undefined {
-    if (this.writer === undefined) {
-      if (this.typer !== undefined) return undefined; // the file is being typed as objects
-      if (cells.rowCount === 0) return { count: 0, bytes: new Uint8Array(0), ends: new Uint32Array(0) };
-      this.schema ??= inferSchema(cells.rawRows(rowFactory(cells.header)));
-      this.writer = createCellRowWriter({ schema: this.schema, onCastError: this.onCastError, fileName: this.fileName, header: cells.header }) ?? null;
+  encode(runs: readonly CellBatch[], firstRowNumber: number, fields: EnvelopeFields): EncodedRecords | undefined {
+    if (this.typer !== undefined) return undefined; // the file is being typed as objects
+    if (this.schema === undefined) {
+      const rows = runs.flatMap((run) => run.rawRows(rowFactory(run.header)));
+      if (rows.length === 0) return { count: 0, bytes: new Uint8Array(0), ends: new Uint32Array(0) };
+      this.schema = inferSchema(rows);
     }
-    if (this.writer === null) return undefined;
-    return encodeEnvelopedRows(cells, this.writer, envelopeOf(fields), firstRowNumber);
+    const schema = this.schema;
+    const writers = runs.map((run) => {
+      let writer = this.writers.get(run.header);
+      if (writer === undefined) {
+        // Headers come from the parser, one array per key list (a bounded set), so this map stays small.
+        if (this.writers.size >= MAX_WRITERS) this.writers.clear();
+        writer = createCellRowWriter({ schema, onCastError: this.onCastError, fileName: this.fileName, header: run.header, typing: this.typingOf(schema) }) ?? null;
+        this.writers.set(run.header, writer);
+      }
+      return writer;
+    });
+    if (writers.some((w) => w === null)) return undefined;
+    const envelope = envelopeOf(fields);
+    if (runs.length === 1) return encodeEnvelopedRows(runs[0]!, writers[0]!, envelope, firstRowNumber);
+    const parts: EncodedRecords[] = [];
+    let rowNumber = firstRowNumber;
+    runs.forEach((run, i) => {
+      parts.push(encodeEnvelopedRows(run, writers[i]!, envelope, rowNumber));
+      rowNumber += run.rowCount;
+    });
+    return concatEncoded(parts);
   }
 
   /** Logs cells nulled under on_cast_error=null since the last call (once per file, not per cell). */
   reportCastFailures(logger: Logger): void {
-    const failures = this.typer?.castFailures ?? this.writer?.castFailures ?? 0;
+    const failures = this.typing?.castFailures ?? 0;
     if (failures > this.reportedFailures) {
       logger.warn(`${this.fileName}: ${failures - this.reportedFailures} cell(s) did not fit the column type inferred from the first rows and were set to null`);
       this.reportedFailures = failures;

@@ -149,9 +149,9 @@ export function createJobResultsStream(api: ImpactApi, settings: ImpactSettings,
       typer.reportCastFailures(logger);
       return records;
     },
-    toEncodedRecords(cells, slice, ctx) {
+    toEncodedRecords(runs, slice, ctx) {
       const typer = typerFor(slice.params.meta, ctx.jobId);
-      const records = typer.encode(cells, ctx.firstRowNumber, envelopeFields(slice.params.meta));
+      const records = typer.encode(runs, ctx.firstRowNumber, envelopeFields(slice.params.meta));
       typer.reportCastFailures(logger);
       return records;
     },
