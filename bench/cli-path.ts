@@ -9,7 +9,7 @@
  * refresh); config is the defaults plus the sandbox's address and a start date three days back.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImpactSandbox, type ImpactSandbox } from '../src/sandbox/impact/index.js';
@@ -92,9 +92,22 @@ export function writeCatalogs(standIn: StandIn, work: Workdir): Record<Protocol,
   return { airbyte, singer };
 }
 
-/** `node <entry> …args` of one sync: what a user, Airbyte or Meltano runs. */
+/**
+ * The Node options of an entry's shebang (`#!/usr/bin/env -S node --opt …`): what runs when a user,
+ * Meltano (through npm's bin link) or the Docker image (its ENTRYPOINT repeats them) starts the CLI.
+ */
+export function shebangNodeOptions(entry: string): string[] {
+  const first = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  if (match === null && first !== '#!/usr/bin/env node') throw new Error(`${entry}: unexpected shebang ${first}`);
+  return (match?.[1] ?? '').split(' ').filter((o) => o !== '');
+}
+
+/** `node [shebang options] <entry> …args` of one sync: what a user, Airbyte or Meltano runs. */
 export function cliArgs(protocol: Protocol, configPath: string, catalogPath: string): string[] {
+  const entry = ENTRIES[protocol];
+  const options = shebangNodeOptions(entry);
   return protocol === 'airbyte'
-    ? [ENTRIES.airbyte, 'read', '--config', configPath, '--catalog', catalogPath]
-    : [ENTRIES.singer, '--config', configPath, '--catalog', catalogPath];
+    ? [...options, entry, 'read', '--config', configPath, '--catalog', catalogPath]
+    : [...options, entry, '--config', configPath, '--catalog', catalogPath];
 }

@@ -4,8 +4,8 @@
  *   library   — the plain library loop without jobtap: papaparse for CSV/TSV, stream-json
  *               parser + streamArray for JSON, exceljs WorkbookReader for XLSX.
  *   parse     — jobtap parseResult only (raw rows).
- *   pipeline  — parseResult → createRowTyper → Airbyte RECORD lines (the protocol layer's writer)
- *               into /dev/null: what a sync does per record.
+ *   pipeline  — the CLI's read path in process: cells written as records from the file's bytes
+ *               (rows typed as objects for XLSX) → Airbyte RECORD lines into /dev/null.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -16,8 +16,9 @@ import Papa from 'papaparse';
 import ExcelJS from 'exceljs';
 import { parserStream as jsonTokenizer } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { createRowTyper, parseResult } from '../src/formats/index.js';
-import type { ResultFormat, Row } from '../src/formats/index.js';
+import { createCellRowWriter, createRowTyper, encodeEnvelopedRows, parseResult, parseResultBatches } from '../src/formats/index.js';
+import type { CellRowWriter, ResultFormat, Row } from '../src/formats/index.js';
+import { ColumnTyping } from '../src/formats/typer.js';
 import { AirbyteWriter } from '../src/protocol/airbyte-writer.js';
 import { LineWriter } from '../src/protocol/line-writer.js';
 import { SCHEMA } from './data.js';
@@ -83,17 +84,46 @@ async function parseOnly(format: ResultFormat, file: string): Promise<number> {
   return rows;
 }
 
+/** Records as the CLI writes them for impact.com results: the row's number and the typed row. */
+const ENVELOPE = { fields: [], rowNumberKey: 'row_number', dataKey: 'data' } as const;
+
+/**
+ * The read path of the CLI, in process: CSV/TSV/JSON parsed as cells and written as records from the
+ * file's bytes (parseResultBatches + createCellRowWriter + encodeEnvelopedRows, output buffers
+ * reused as the read loop releases them), XLSX typed as rows; Airbyte RECORD lines into /dev/null.
+ */
 async function fullPipeline(format: ResultFormat, file: string): Promise<number> {
   const out = createWriteStream('/dev/null');
   const lines = new LineWriter(out);
   const writer = new AirbyteWriter(lines);
-  const typer = createRowTyper({ schema: SCHEMA, onCastError: 'fail', fileName: basename(file) });
+  const options = { schema: SCHEMA, onCastError: 'fail', fileName: basename(file) } as const;
+  const typing = new ColumnTyping(options);
+  const typer = createRowTyper(options, typing);
+  const writers = new Map<readonly string[], CellRowWriter>();
+  let spare: Buffer | undefined;
   let rows = 0;
-  for await (const batch of parseResult(body(file), { format, jsonLayout: 'array' })) {
-    const records: Row[] = new Array<Row>(batch.length);
-    for (let i = 0; i < batch.length; i++) records[i] = typer.type(batch[i], rows + i + 1);
-    rows += batch.length;
-    const wait = writer.records('holdings', records);
+  for await (const batch of parseResultBatches(body(file), { format, jsonLayout: 'array', cells: true })) {
+    let wait: Promise<void> | undefined;
+    if (batch.kind === 'rows') {
+      const records: Row[] = new Array<Row>(batch.rows.length);
+      for (let i = 0; i < batch.rows.length; i++) records[i] = { row_number: rows + i + 1, data: typer.type(batch.rows[i], rows + i + 1) };
+      rows += batch.rows.length;
+      wait = writer.records('holdings', records);
+    } else {
+      for (const run of batch.cells) {
+        let cells = writers.get(run.header);
+        if (cells === undefined) {
+          cells = createCellRowWriter({ ...options, header: run.header, typing });
+          if (cells === undefined) throw new Error('the bench header has no cell writer');
+          writers.set(run.header, cells);
+        }
+        const written = encodeEnvelopedRows(run, cells, ENVELOPE, rows + 1, spare);
+        spare = undefined;
+        rows += run.rowCount;
+        wait = writer.encodedRecords('holdings', written);
+        spare = written.buffer; // the line writer copied the lines
+      }
+    }
     if (wait !== undefined) await wait;
   }
   await lines.flush();

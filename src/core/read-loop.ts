@@ -181,7 +181,11 @@ async function readOneStream(selected: SelectedStream, options: ReadOptions): Pr
             await sink.streamStatus(stream, 'RUNNING');
           }
           if (event.type === 'records') await sink.records(stream, event.records);
-          else if (encodedRecords) await sink.encodedRecords!(stream, event.records);
+          else if (encodedRecords) {
+            await sink.encodedRecords!(stream, event.records);
+            // The sink copied the lines into its own buffers (the wait above is only back-pressure).
+            event.records.release?.();
+          }
           else throw new SystemError(`Stream "${stream.name}" yielded encoded records, which this read did not ask for`);
           total += n;
           sinceState += n;

@@ -66,6 +66,13 @@ export interface EncodedRecords {
   readonly count: number;
   readonly bytes: Uint8Array;
   readonly ends: Uint32Array;
+  /**
+   * Called by a consumer that has copied the bytes out and will not read them again: the stream
+   * may then write a later batch into the same memory (a read allocates no output buffer per
+   * batch, which keeps its memory flat). A consumer that never calls it leaves the memory to the
+   * garbage collector, which is always safe.
+   */
+  readonly release?: () => void;
 }
 
 /**

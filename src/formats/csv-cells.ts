@@ -17,6 +17,7 @@ import { continueDelimitedText, detectNewlineInBytes, type DelimitedResume } fro
 import { FileFormatError } from './errors.js';
 import { dedupeHeaderNames } from './normalise.js';
 import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
+import { CellArrayPair, RefillBuffers, type CellArrays } from './scan-buffer.js';
 
 export interface DelimitedCellOptions {
   delimiter: ',' | '\t';
@@ -69,10 +70,11 @@ export async function* parseDelimitedCells(chunks: AsyncIterable<Buffer>, option
   let flags = new Uint8Array(0);
   let rows = 0;
 
-  const newBatchArrays = (): void => {
-    starts = new Int32Array(batchSize * width);
-    ends = new Int32Array(batchSize * width);
-    flags = new Uint8Array(batchSize * width);
+  const arrays = new CellArrayPair();
+  const buffers = new RefillBuffers();
+  /** Cell arrays for the next batch; `handedOut`: those of the batch just yielded. */
+  const newBatchArrays = (handedOut?: CellArrays): void => {
+    ({ starts, ends, flags } = arrays.next(batchSize * width, handedOut));
     rows = 0;
   };
 
@@ -96,7 +98,8 @@ export async function* parseDelimitedCells(chunks: AsyncIterable<Buffer>, option
     }
     if (parts.length === 0) return;
     const shift = batchStart;
-    buffer = shift === buffer.length && parts.length === 1 ? parts[0]! : Buffer.concat([buffer.subarray(shift), ...parts]);
+    // The bytes of batches already yielded are no longer needed (their consumer asked for more).
+    buffer = buffers.refill(buffer, shift, parts, true);
     pos -= shift;
     batchStart = 0;
     if (shift > 0) {
@@ -135,7 +138,7 @@ export async function* parseDelimitedCells(chunks: AsyncIterable<Buffer>, option
 
   const takeBatch = (): CellBatch => {
     const batch = byteCellBatch(header!, buffer, starts, ends, flags, rows, dataRows - rows + 1);
-    newBatchArrays();
+    newBatchArrays({ starts, ends, flags });
     batchStart = pos;
     return batch;
   };

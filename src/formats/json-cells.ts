@@ -19,6 +19,7 @@ import { continueJsonRows, type JsonOptions } from './json.js';
 import { rowFactory } from './csv.js';
 import type { RawRow } from './types.js';
 import { createTextDecoder } from './text-decoding.js';
+import { CellArrayPair, RefillBuffers, type CellArrays } from './scan-buffer.js';
 
 /** Scan at least this many bytes at a time: small network chunks are gathered first. */
 const MIN_SCAN_BYTES = 256 * 1024;
@@ -191,18 +192,9 @@ class ElementCells {
   /** The element was the array's last (followed by `]` and only whitespace to the end). */
   last = false;
 
-  add(keyStart: number, keyEnd: number, keyEscaped: boolean, start: number, end: number, flag: number): void {
-    if (this.count === this.starts.length) this.grow();
-    const n = this.count++;
-    this.keyStarts[n] = keyStart;
-    this.keyEnds[n] = keyEnd;
-    this.keyEscaped[n] = keyEscaped ? 1 : 0;
-    this.starts[n] = start;
-    this.ends[n] = end;
-    this.flags[n] = flag;
-  }
-
-  private grow(): void {
+  /** Room for one more cell. */
+  reserve(): void {
+    if (this.count < this.starts.length) return;
     const size = this.starts.length * 2;
     const grown = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
@@ -219,15 +211,45 @@ class ElementCells {
 }
 
 /**
- * Scans the element (an object) at `pos` and the separator after it into `el`. Strings, numbers,
- * true/false and null are cells of their own kind; objects and arrays are checked whole and kept
- * as one nested cell.
+ * The value at `i` as cell `k` of S/E/F: a string's contents (flag 0, or JSON_STRING_ESCAPED),
+ * a number, true/false, null (an empty range), or a whole object or array. Returns the index after
+ * it, INCOMPLETE or INVALID.
+ */
+function scanCell(b: Uint8Array, i: number, end: number, final: boolean, S: Int32Array, E: Int32Array, F: Uint8Array, k: number): number {
+  const c = b[i]!;
+  if (c === QUOTE) {
+    const q = scanString(b, i, end);
+    if (q < 0) return q;
+    S[k] = i + 1;
+    E[k] = q;
+    F[k] = stringEscaped ? JSON_STRING_ESCAPED : 0;
+    return q + 1;
+  }
+  const next = scanValue(b, i, end, final, 1);
+  if (next < 0) return next;
+  S[k] = i;
+  if (c === 110) {
+    E[k] = i;
+    F[k] = JSON_NULL;
+  } else {
+    E[k] = next;
+    F[k] = c === 116 || c === 102 ? JSON_LITERAL : c === OPEN_BRACE || c === OPEN_BRACKET ? JSON_NESTED : JSON_NUMBER;
+  }
+  return next;
+}
+
+/** What a scanner found, with the index after the element's closing brace (module state: synchronous). */
+let elementEnd = 0;
+
+/**
+ * Scans the element (an object) at `pos` into `el`, keys and cells, up to its closing brace (then
+ * `elementEnd` is after it). Strings, numbers, true/false and null are cells of their own kind;
+ * objects and arrays are checked whole and kept as one nested cell.
  */
 function scanElement(b: Uint8Array, pos: number, final: boolean, el: ElementCells): Scan {
   const end = b.length;
   const cut = final ? Scan.Unusual : Scan.Incomplete;
   el.count = 0;
-  el.last = false;
   let i = pos;
   if (b[i] !== OPEN_BRACE) return Scan.Unusual;
   i = skipWs(b, i + 1, end);
@@ -238,27 +260,19 @@ function scanElement(b: Uint8Array, pos: number, final: boolean, el: ElementCell
       const keyEnd = scanString(b, i, end);
       if (keyEnd === INCOMPLETE) return cut;
       if (keyEnd === INVALID) return Scan.Unusual;
-      const keyStart = i + 1;
-      const keyEscaped = stringEscaped;
+      el.reserve();
+      const n = el.count++;
+      el.keyStarts[n] = i + 1;
+      el.keyEnds[n] = keyEnd;
+      el.keyEscaped[n] = stringEscaped ? 1 : 0;
       i = skipWs(b, keyEnd + 1, end);
       if (i >= end) return cut;
       if (b[i] !== COLON) return Scan.Unusual;
       i = skipWs(b, i + 1, end);
       if (i >= end) return cut;
-      const c = b[i]!;
-      let next: number;
-      if (c === QUOTE) {
-        const q = scanString(b, i, end);
-        if (q < 0) return q === INCOMPLETE ? cut : Scan.Unusual;
-        el.add(keyStart, keyEnd, keyEscaped, i + 1, q, stringEscaped ? JSON_STRING_ESCAPED : 0);
-        next = q + 1;
-      } else {
-        next = scanValue(b, i, end, final, 1);
-        if (next === INCOMPLETE) return cut;
-        if (next === INVALID) return Scan.Unusual;
-        if (c === 110) el.add(keyStart, keyEnd, keyEscaped, i, i, JSON_NULL);
-        else el.add(keyStart, keyEnd, keyEscaped, i, next, c === 116 || c === 102 ? JSON_LITERAL : c === OPEN_BRACE || c === OPEN_BRACKET ? JSON_NESTED : JSON_NUMBER);
-      }
+      const next = scanCell(b, i, end, final, el.starts, el.ends, el.flags, n);
+      if (next === INCOMPLETE) return cut;
+      if (next === INVALID) return Scan.Unusual;
       i = skipWs(b, next, end);
       if (i >= end) return cut;
       if (b[i] === CLOSE_BRACE) break;
@@ -267,8 +281,56 @@ function scanElement(b: Uint8Array, pos: number, final: boolean, el: ElementCell
       if (i >= end) return cut;
     }
   }
-  // After the element: `,` and the next element, or `]` and the end of the document.
-  i = skipWs(b, i + 1, end);
+  elementEnd = i + 1;
+  return Scan.Element;
+}
+
+/**
+ * The hot path: the element at `pos` when its keys are `keys`, in that order, as they were written
+ * before (compared as bytes while scanning, no key decoded or looked up); its cells go straight to
+ * S/E/F from `base`. Scan.Unusual here only means "not this shape": scanElement decides.
+ */
+function scanElementAs(b: Uint8Array, pos: number, final: boolean, keys: readonly Uint8Array[], S: Int32Array, E: Int32Array, F: Uint8Array, base: number): Scan {
+  const end = b.length;
+  const width = keys.length;
+  let i = skipWs(b, pos + 1, end);
+  for (let c = 0; c < width; c++) {
+    const key = keys[c]!;
+    const n = key.length;
+    // `"key"` then whitespace and a colon
+    if (i + n + 2 > end) return final ? Scan.Unusual : Scan.Incomplete;
+    if (b[i] !== QUOTE || b[i + n + 1] !== QUOTE) return Scan.Unusual;
+    for (let j = 0; j < n; j++) if (b[i + 1 + j] !== key[j]) return Scan.Unusual;
+    i = skipWs(b, i + n + 2, end);
+    if (i >= end) return final ? Scan.Unusual : Scan.Incomplete;
+    if (b[i] !== COLON) return Scan.Unusual;
+    i = skipWs(b, i + 1, end);
+    if (i >= end) return final ? Scan.Unusual : Scan.Incomplete;
+    const next = scanCell(b, i, end, final, S, E, F, base + c);
+    if (next < 0) return next === INCOMPLETE && !final ? Scan.Incomplete : Scan.Unusual;
+    i = skipWs(b, next, end);
+    if (i >= end) return final ? Scan.Unusual : Scan.Incomplete;
+    const sep = b[i];
+    if (c === width - 1 ? sep !== CLOSE_BRACE : sep !== COMMA) return Scan.Unusual;
+    if (c < width - 1) i = skipWs(b, i + 1, end);
+  }
+  if (width === 0) {
+    if (i >= end) return final ? Scan.Unusual : Scan.Incomplete;
+    if (b[i] !== CLOSE_BRACE) return Scan.Unusual;
+  }
+  elementEnd = i + 1;
+  return Scan.Element;
+}
+
+/**
+ * After an element's closing brace (`elementEnd`): `,` and the next element's `{` (el.next is at
+ * it), or `]` and only whitespace to the end of the document (el.last).
+ */
+function scanSeparator(b: Uint8Array, final: boolean, el: ElementCells): Scan {
+  const end = b.length;
+  const cut = final ? Scan.Unusual : Scan.Incomplete;
+  el.last = false;
+  let i = skipWs(b, elementEnd, end);
   if (i >= end) return cut;
   if (b[i] === COMMA) {
     i = skipWs(b, i + 1, end);
@@ -332,7 +394,9 @@ export async function* parseJsonCells(chunks: AsyncIterable<Buffer>, options: Js
     }
     if (parts.length === 0) return;
     const shift = runStart;
-    buffer = shift === buffer.length && parts.length === 1 ? parts[0]! : Buffer.concat([buffer.subarray(shift), ...parts]);
+    // Runs of the batch being filled that were closed before this refill still point into the
+    // current buffer, so it is reused only when there are none.
+    buffer = buffers.refill(buffer, shift, parts, runs.length === 0);
     bufferOffset += shift;
     pos -= shift;
     runStart = 0;
@@ -362,19 +426,20 @@ export async function* parseJsonCells(chunks: AsyncIterable<Buffer>, options: Js
     runRows = 0;
     runStart = pos;
   };
-  const startRun = (next: Shape): void => {
+  const arrays = new CellArrayPair();
+  const buffers = new RefillBuffers();
+  /** A run for `next`'s keys; `handedOut`: the arrays of the batch just taken (a whole batch's room). */
+  const startRun = (next: Shape, handedOut?: CellArrays): void => {
     shape = next;
     width = next.header.length;
     const room = (batchSize - batchRows) * width;
-    starts = new Int32Array(room);
-    ends = new Int32Array(room);
-    flags = new Uint8Array(room);
+    ({ starts, ends, flags } = batchRows === 0 ? arrays.next(room, handedOut) : { starts: new Int32Array(room), ends: new Int32Array(room), flags: new Uint8Array(room) });
   };
   const takeBatch = (): ParsedBatch => {
     closeRun();
     const batch: ParsedBatch = { kind: 'cells', cells: runs.splice(0) };
     batchRows = 0;
-    if (shape !== undefined) startRun(shape);
+    if (shape !== undefined) startRun(shape, { starts, ends, flags });
     return batch;
   };
 
@@ -475,24 +540,32 @@ export async function* parseJsonCells(chunks: AsyncIterable<Buffer>, options: Js
     }
     for (;;) {
       while (pos < buffer.length) {
-        const found = scanElement(buffer, pos, final, el);
-        if (found === Scan.Incomplete) break;
-        let next = found === Scan.Element ? (currentShape(el) ?? undefined) : undefined;
-        if (found === Scan.Element && next === undefined) {
-          next = shapeOf(el);
-          if (next !== undefined) {
-            closeRun();
-            startRun(next);
+        // The element with the current run's keys (the usual case), straight into the run's cells.
+        let found = shape === undefined ? Scan.Unusual : scanElementAs(buffer, pos, final, shape.keyBytes, starts, ends, flags, runRows * width);
+        if (found === Scan.Unusual) {
+          // Other keys (or something to decide): scanned generically, then a run for its keys.
+          found = scanElement(buffer, pos, final, el);
+          if (found === Scan.Element) {
+            const next = currentShape(el) ?? shapeOf(el);
+            if (next === undefined) found = Scan.Unusual;
+            else {
+              if (next !== shape) {
+                closeRun();
+                startRun(next);
+              }
+              const k = runRows * width;
+              starts.set(el.starts.subarray(0, width), k);
+              ends.set(el.ends.subarray(0, width), k);
+              flags.set(el.flags.subarray(0, width), k);
+            }
           }
         }
-        if (next === undefined) {
+        if (found === Scan.Element) found = scanSeparator(buffer, final, el);
+        if (found === Scan.Incomplete) break;
+        if (found === Scan.Unusual) {
           yield* handOver(false);
           return;
         }
-        const k = runRows * width;
-        starts.set(el.starts.subarray(0, width), k);
-        ends.set(el.ends.subarray(0, width), k);
-        flags.set(el.flags.subarray(0, width), k);
         runRows++;
         batchRows++;
         dataRows++;

@@ -17,8 +17,15 @@ export interface RecordEnvelope {
   dataKey: string;
 }
 
-/** Writes every row of `batch` as its enveloped record; `firstRowNumber` is the number of the batch's first row. */
-export function encodeEnvelopedRows(batch: CellBatch, writer: CellRowWriter, envelope: RecordEnvelope, firstRowNumber: number): EncodedRecords {
+/** Records written into a buffer: `bytes` is the start of `buffer`, which may be given back as scratch. */
+export type WrittenRecords = EncodedRecords & { buffer: Buffer };
+
+/**
+ * Writes every row of `batch` as its enveloped record; `firstRowNumber` is the number of the batch's
+ * first row. Writes into `scratch` when it is large enough (a buffer a previous call returned and
+ * its consumer released), else into a new buffer.
+ */
+export function encodeEnvelopedRows(batch: CellBatch, writer: CellRowWriter, envelope: RecordEnvelope, firstRowNumber: number, scratch?: Buffer): WrittenRecords {
   const parts: string[] = [];
   for (const [key, value] of envelope.fields) {
     if (value === undefined) continue;
@@ -39,7 +46,8 @@ export function encodeEnvelopedRows(batch: CellBatch, writer: CellRowWriter, env
     span = batch.ends[count * width - 1]! - batch.starts[0]!;
     for (let r = 0, k = 0; r < count; r++, k += width) longest = Math.max(longest, batch.ends[k + width - 1]! - batch.starts[k]!);
   }
-  let out = Buffer.allocUnsafe(Math.ceil(span * 1.25) + count * perRow + 6 * longest + perRow);
+  const size = Math.ceil(span * 1.25) + count * perRow + 6 * longest + perRow;
+  let out = scratch !== undefined && scratch.length >= size ? scratch : Buffer.allocUnsafe(size);
   let p = 0;
   for (let r = 0; r < count; r++) {
     for (;;) {
@@ -64,7 +72,7 @@ export function encodeEnvelopedRows(batch: CellBatch, writer: CellRowWriter, env
     }
     ends[r] = p;
   }
-  return { count, bytes: out.subarray(0, p), ends };
+  return { count, bytes: out.subarray(0, p), ends, buffer: out };
 }
 
 /** A row number's digits (non-negative, below 2^53), without a string. */

@@ -55,6 +55,8 @@ export class FileRowTyper {
   private readonly writers = new Map<readonly string[], CellRowWriter | null>();
   private schema: JsonSchema | undefined;
   private reportedFailures = 0;
+  /** The output buffer of the last batch its consumer released, to write the next batch into. */
+  private spare: Buffer | undefined;
 
   constructor(
     private readonly fileName: string,
@@ -104,7 +106,12 @@ export class FileRowTyper {
     });
     if (writers.some((w) => w === null)) return undefined;
     const envelope = envelopeOf(fields);
-    if (runs.length === 1) return encodeEnvelopedRows(runs[0]!, writers[0]!, envelope, firstRowNumber);
+    if (runs.length === 1) {
+      // The output buffer of a released batch is written again: no buffer per batch (flat memory).
+      const written = encodeEnvelopedRows(runs[0]!, writers[0]!, envelope, firstRowNumber, this.spare);
+      this.spare = undefined;
+      return { count: written.count, bytes: written.bytes, ends: written.ends, release: () => (this.spare = written.buffer) };
+    }
     const parts: EncodedRecords[] = [];
     let rowNumber = firstRowNumber;
     runs.forEach((run, i) => {
