@@ -34,9 +34,13 @@ const scalar = fc.oneof(
   { weight: 2, arbitrary: fc.boolean() },
   { weight: 2, arbitrary: fc.constant(null) },
 );
+const nestedKey = fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('__proto__', 'toJSON', '0', 'a"b'));
+const nestedScalar = fc.oneof(scalar, fc.constant(undefined));
 const nested = fc.oneof(
   fc.array(scalar, { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), scalar, { maxKeys: 3 }),
+  fc.dictionary(nestedKey, nestedScalar, { maxKeys: 3 }),
+  // Objects in objects (a record's typed row under "data"), written by compiled shapes too.
+  fc.dictionary(nestedKey, fc.oneof(nestedScalar, fc.dictionary(nestedKey, nestedScalar, { maxKeys: 3 }), fc.array(scalar, { maxLength: 2 })), { maxKeys: 4 }),
   fc.constant(new Date(Date.UTC(2024, 0, 31, 12))),
 );
 const value = fc.oneof({ weight: 8, arbitrary: scalar }, { weight: 1, arbitrary: nested }, { weight: 1, arbitrary: fc.constant(undefined) });

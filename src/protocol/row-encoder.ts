@@ -115,6 +115,12 @@ function writeLongString(s: string, b: Buffer, p: number): number {
 
 const dateToJson = Date.prototype.toJSON;
 
+/** The encoder of nested plain objects (shared; shapes are checked on every call, so re-entry is safe). */
+let nestedObjects: RowEncoder | undefined;
+/** Nested objects being written by compiled shapes right now, and how deep that may go. */
+let nesting = 0;
+const MAX_NESTING = 32;
+
 /**
  * A nested array or object: JSON.stringify(value) written out. NOT_PLAIN when the value has a toJSON
  * that might look at its key (any but Date's) or stringifies to nothing.
@@ -122,6 +128,17 @@ const dateToJson = Date.prototype.toJSON;
 function writeNested(value: object, b: Buffer, p: number): number {
   const toJson = (value as { toJSON?: unknown }).toJSON;
   if (toJson !== undefined && toJson !== dateToJson) return NOT_PLAIN;
+  // A plain object (a record's typed row under "data") is written by compiled shapes too, like a
+  // row: JSON.stringify of the nested object is the same text, without a string per record.
+  // Deeper than MAX_NESTING (a cycle, say) goes to JSON.stringify, which throws what it throws.
+  if (nesting < MAX_NESTING && Object.getPrototypeOf(value) === Object.prototype) {
+    nesting++;
+    try {
+      return (nestedObjects ??= createRowEncoder()).encode(value, b, p);
+    } finally {
+      nesting--;
+    }
+  }
   const text = JSON.stringify(value) as string | undefined;
   if (text === undefined) return NOT_PLAIN;
   return writeUtf8(text, b, p);

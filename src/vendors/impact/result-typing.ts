@@ -20,9 +20,33 @@ import type { Logger } from '../../core/logger.js';
 /** The fields a record carries before the row number; the typed row goes under "data", last. */
 export type EnvelopeFields = readonly (readonly [string, unknown])[];
 
+type RecordFactory = (values: readonly unknown[], rowNumber: number, data: Row) => Row;
+const recordFactories = new Map<string, RecordFactory>();
+
+/**
+ * The record object for one field list: an object literal per list (one hidden class, no entry
+ * arrays per row; keys only as JSON.stringify literals), or Object.fromEntries for a "__proto__" key.
+ */
+function recordFactory(fields: EnvelopeFields): RecordFactory {
+  const keys = fields.map(([key]) => key);
+  const signature = keys.join('\u0000');
+  let factory = recordFactories.get(signature);
+  if (factory === undefined) {
+    if (keys.includes('__proto__') || keys.includes('row_number') || keys.includes('data')) {
+      factory = (values, rowNumber, data) => Object.fromEntries([...keys.map((k, i) => [k, values[i]]), ['row_number', rowNumber], ['data', data]]) as Row;
+    } else {
+      const literal = [...keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`), '"row_number": n', '"data": d'].join(', ');
+      factory = new Function('v', 'n', 'd', `return { ${literal} };`) as RecordFactory;
+    }
+    if (recordFactories.size >= 64) recordFactories.clear();
+    recordFactories.set(signature, factory);
+  }
+  return factory;
+}
+
 /** A record as an object, keys in the envelope's order (as encode writes them). */
 export function envelopedRecord(fields: EnvelopeFields, rowNumber: number, data: Row): Row {
-  return Object.fromEntries([...fields, ['row_number', rowNumber], ['data', data]]) as Row;
+  return recordFactory(fields)(fields.map(([, value]) => value), rowNumber, data);
 }
 
 function envelopeOf(fields: EnvelopeFields): RecordEnvelope {
@@ -79,7 +103,9 @@ export class FileRowTyper {
 
   /** The records of a batch, each row typed under `fields`. */
   toRecords(rows: RawRow[], firstRowNumber: number, fields: EnvelopeFields): Row[] {
-    return this.type(rows, firstRowNumber).map((data, i) => envelopedRecord(fields, firstRowNumber + i, data));
+    const make = recordFactory(fields);
+    const values = fields.map(([, value]) => value);
+    return this.type(rows, firstRowNumber).map((data, i) => make(values, firstRowNumber + i, data));
   }
 
   /**
