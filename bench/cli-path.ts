@@ -9,11 +9,14 @@
  * refresh); config is the defaults plus the sandbox's address and a start date three days back.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImpactSandbox, type ImpactSandbox } from '../src/sandbox/impact/index.js';
 import { ROOT } from './paths.js';
+import { shebangNodeOptions } from './node-options.js';
+
+export { shebangNodeOptions };
 
 export type Protocol = 'airbyte' | 'singer';
 export const PROTOCOLS: readonly Protocol[] = ['airbyte', 'singer'];
@@ -90,17 +93,6 @@ export function writeCatalogs(standIn: StandIn, work: Workdir): Record<Protocol,
   const singer = join(work.dir, 'singer-catalog.json');
   writeFileSync(singer, JSON.stringify({ streams: [selected] }));
   return { airbyte, singer };
-}
-
-/**
- * The Node options of an entry's shebang (`#!/usr/bin/env -S node --opt …`): what runs when a user,
- * Meltano (through npm's bin link) or the Docker image (its ENTRYPOINT repeats them) starts the CLI.
- */
-export function shebangNodeOptions(entry: string): string[] {
-  const first = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
-  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
-  if (match === null && first !== '#!/usr/bin/env node') throw new Error(`${entry}: unexpected shebang ${first}`);
-  return (match?.[1] ?? '').split(' ').filter((o) => o !== '');
 }
 
 /** `node [shebang options] <entry> …args` of one sync: what a user, Airbyte or Meltano runs. */

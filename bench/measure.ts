@@ -3,7 +3,7 @@
  *   cat       — `cat file > /dev/null`: the disk/page-cache floor (timed by the parent).
  *   library   — the plain library loop without jobtap: papaparse for CSV/TSV, stream-json
  *               parser + streamArray for JSON, exceljs WorkbookReader for XLSX.
- *   parse     — jobtap parseResult only (raw rows).
+ *   parse     — jobtap's scan as the CLI reads (parseResultBatches with cells; XLSX rows).
  *   pipeline  — the CLI's read path in process: cells written as records from the file's bytes
  *               (rows typed as objects for XLSX) → Airbyte RECORD lines into /dev/null.
  */
@@ -16,7 +16,7 @@ import Papa from 'papaparse';
 import ExcelJS from 'exceljs';
 import { parserStream as jsonTokenizer } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { createCellRowWriter, createRowTyper, encodeEnvelopedRows, parseResult, parseResultBatches } from '../src/formats/index.js';
+import { createCellRowWriter, createRowTyper, encodeEnvelopedRows, parseResultBatches, runsRowCount } from '../src/formats/index.js';
 import type { CellRowWriter, ResultFormat, Row } from '../src/formats/index.js';
 import { ColumnTyping } from '../src/formats/typer.js';
 import { AirbyteWriter } from '../src/protocol/airbyte-writer.js';
@@ -78,9 +78,12 @@ async function library(format: ResultFormat, file: string): Promise<number> {
   return rows - 1;
 }
 
+/** The scan the CLI's read path does (cells for CSV/TSV/JSON, rows for XLSX), counting rows. */
 async function parseOnly(format: ResultFormat, file: string): Promise<number> {
   let rows = 0;
-  for await (const batch of parseResult(body(file), { format, jsonLayout: 'array' })) rows += batch.length;
+  for await (const batch of parseResultBatches(body(file), { format, jsonLayout: 'array', cells: true })) {
+    rows += batch.kind === 'rows' ? batch.rows.length : runsRowCount(batch.cells);
+  }
   return rows;
 }
 

@@ -16,6 +16,10 @@ import type { ResultFormat } from '../src/formats/index.js';
 import { ensureData, SEED } from './data.js';
 import { runChild, type ChildResult, type Measure } from './measure.js';
 import { writeKeepingSections } from './results-file.js';
+import { shebangNodeOptions } from './node-options.js';
+import { ROOT } from './paths.js';
+
+const CONNECTOR_NODE_OPTIONS = shebangNodeOptions(join(ROOT, 'dist', 'src', 'cli', 'source-impact.js'));
 
 interface Row {
   format: ResultFormat;
@@ -30,7 +34,9 @@ const SELF = fileURLToPath(import.meta.url);
 
 async function child(measure: Measure, format: ResultFormat, file: string, nodeArgs: string[] = []): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...nodeArgs, SELF, '--child', measure, format, file], {
+    // jobtap's measurements run with the Node options the connectors run with (their shebang).
+    const options = measure === 'library' ? [] : CONNECTOR_NODE_OPTIONS;
+    const proc = spawn(process.execPath, [...options, ...nodeArgs, SELF, '--child', measure, format, file], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -139,10 +145,13 @@ async function main(): Promise<void> {
     '',
     'Each measurement is its own child process (peak RSS = that process\'s maxRSS). "cat" is',
     '`cat file > /dev/null` on a warm page cache; "library" the plain library loop without jobtap',
-    '(papaparse / stream-json streamArray / exceljs WorkbookReader); "parse" is jobtap\'s parseResult;',
-    '"pipeline" is parseResult → createRowTyper (20-column schema: integers, numbers from currency,',
-    'percent and accounting text, booleans, dates from ISO and MM/DD/YYYY, date-times) → Airbyte',
-    'RECORD lines through the protocol layer\'s AirbyteWriter into /dev/null. All single-threaded.',
+    '(papaparse / stream-json streamArray / exceljs WorkbookReader, default Node options); "parse" is',
+    'jobtap\'s scan of the file as the CLI reads it (parseResultBatches: CSV/TSV/JSON as cells on the',
+    'bytes, XLSX as rows); "pipeline" is the CLI\'s read path in process: cells written as typed records',
+    'from the bytes (20-column schema given: integers, numbers from currency, percent and accounting',
+    'text, booleans, dates from ISO and MM/DD/YYYY, date-times; XLSX rows typed as objects) → Airbyte',
+    'RECORD lines through the protocol layer\'s AirbyteWriter into /dev/null. Single-threaded; jobtap',
+    `runs with the connectors' Node options (${CONNECTOR_NODE_OPTIONS.join(' ') || 'none'}).`,
     '"pipeline, heap ≤ 64 MB" repeats the pipeline with `node --max-old-space-size=64`: it completing',
     'shows the live memory is bounded, and its RSS is the footprint without V8\'s heap slack.',
     '',
