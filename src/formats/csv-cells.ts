@@ -17,6 +17,7 @@ import { continueDelimitedText, detectNewlineInBytes, type DelimitedResume } fro
 import { FileFormatError } from './errors.js';
 import { dedupeHeaderNames } from './normalise.js';
 import { createTextDecoder, type TextChunkDecoder } from './text-decoding.js';
+import { readUtf8, restAsText } from './scan-input.js';
 import { CellArrayPair, RefillBuffers, type CellArrays } from './scan-buffer.js';
 
 export interface DelimitedCellOptions {
@@ -80,22 +81,9 @@ export async function* parseDelimitedCells(chunks: AsyncIterable<Buffer>, option
 
   /** Reads at least MIN_TOKENIZE_BYTES more (or up to the end), keeping the bytes from the current batch's start. */
   const fill = async (): Promise<void> => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (size < MIN_TOKENIZE_BYTES) {
-      const n = await iterator.next();
-      if (n.done === true) {
-        const rest = decoder.endToUtf8();
-        if (rest.length > 0) parts.push(rest);
-        final = true;
-        break;
-      }
-      const bytes = decoder.decodeToUtf8(n.value);
-      if (bytes.length > 0) {
-        parts.push(bytes);
-        size += bytes.length;
-      }
-    }
+    const read = await readUtf8(iterator, decoder, MIN_TOKENIZE_BYTES);
+    const parts = read.parts;
+    if (read.final) final = true;
     if (parts.length === 0) return;
     const shift = batchStart;
     // The bytes of batches already yielded are no longer needed (their consumer asked for more).
@@ -151,18 +139,7 @@ export async function* parseDelimitedCells(chunks: AsyncIterable<Buffer>, option
       newline: !newlineKnown ? undefined : newlineTwo ? '\r\n' : newlineFirst === CR ? '\r' : '\n',
     };
     const first = utf8.decode(buffer.subarray(pos));
-    const texts = async function* (): AsyncGenerator<string> {
-      if (first.length > 0) yield first;
-      if (final) return;
-      for (;;) {
-        const n = await iterator.next();
-        if (n.done === true) break;
-        const t = decoder.decode(n.value);
-        if (t.length > 0) yield t;
-      }
-      const t = decoder.end();
-      if (t.length > 0) yield t;
-    };
+    const texts = (): AsyncGenerator<string> => restAsText(first, final, iterator, decoder);
     for await (const batch of continueDelimitedText(texts(), { delimiter: options.delimiter, fileName, batchSize }, resume)) {
       yield stringCellBatch(batch.header, batch.fields, batch.firstRow);
     }

@@ -19,6 +19,7 @@ import { continueJsonRows, type JsonOptions } from './json.js';
 import { rowFactory } from './csv.js';
 import type { RawRow } from './types.js';
 import { createTextDecoder } from './text-decoding.js';
+import { readUtf8, restAsText } from './scan-input.js';
 import { CellArrayPair, RefillBuffers, type CellArrays } from './scan-buffer.js';
 
 /** Scan at least this many bytes at a time: small network chunks are gathered first. */
@@ -376,22 +377,9 @@ export async function* parseJsonCells(chunks: AsyncIterable<Buffer>, options: Js
   let bufferOffset = 0;
 
   const fill = async (): Promise<void> => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (size < MIN_SCAN_BYTES) {
-      const n = await iterator.next();
-      if (n.done === true) {
-        const rest = decoder.endToUtf8();
-        if (rest.length > 0) parts.push(rest);
-        final = true;
-        break;
-      }
-      const bytes = decoder.decodeToUtf8(n.value);
-      if (bytes.length > 0) {
-        parts.push(bytes);
-        size += bytes.length;
-      }
-    }
+    const read = await readUtf8(iterator, decoder, MIN_SCAN_BYTES);
+    const parts = read.parts;
+    if (read.final) final = true;
     if (parts.length === 0) return;
     const shift = runStart;
     // Runs of the batch being filled that were closed before this refill still point into the
@@ -478,18 +466,7 @@ export async function* parseJsonCells(chunks: AsyncIterable<Buffer>, options: Js
    */
   async function* handOver(atStart: boolean): AsyncGenerator<ParsedBatch> {
     const first = utf8.decode(buffer.subarray(pos));
-    const texts = async function* (): AsyncGenerator<string> {
-      if (first.length > 0) yield first;
-      if (final) return;
-      for (;;) {
-        const n = await iterator.next();
-        if (n.done === true) break;
-        const t = decoder.decode(n.value);
-        if (t.length > 0) yield t;
-      }
-      const t = decoder.end();
-      if (t.length > 0) yield t;
-    };
+    const texts = (): AsyncGenerator<string> => restAsText(first, final, iterator, decoder);
     const resume = atStart ? undefined : { rowsBefore: dataRows, afterComma: dataRows > 0 };
     // The rows scanned for the batch being filled join the reader's first rows as raw rows, so
     // batches keep their boundaries (the first batch is the one column types are inferred from).
