@@ -26,9 +26,10 @@ COPY catalog ./catalog
 # A fixed entry file, so ENTRYPOINT and AIRBYTE_ENTRYPOINT need no build-time expansion.
 RUN printf "import './dist/src/cli/source-%s.js';\n" "${CONNECTOR}" > main.js \
  && test -f "dist/src/cli/source-${CONNECTOR}.js"
-# Node runs with the flags of the bins' shebang (src/cli/source-*.ts: a small young generation keeps memory flat).
-ENV AIRBYTE_ENTRYPOINT="node --max-semi-space-size=1 /airbyte/integration_code/main.js"
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/main.js"
+# The connectors' Node options (src/cli/node-options.ts: a small young generation keeps memory flat).
+ENV NODE_OPTIONS="--max-semi-space-size=1"
 LABEL io.airbyte.name="jobtap/source-${CONNECTOR}" \
       io.airbyte.version="${VERSION}"
 USER node
-ENTRYPOINT ["node", "--max-semi-space-size=1", "/airbyte/integration_code/main.js"]
+ENTRYPOINT ["node", "/airbyte/integration_code/main.js"]

@@ -14,9 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImpactSandbox, type ImpactSandbox } from '../src/sandbox/impact/index.js';
 import { ROOT } from './paths.js';
-import { shebangNodeOptions } from './node-options.js';
-
-export { shebangNodeOptions };
+import { CONNECTOR_NODE_OPTIONS } from '../src/cli/node-options.js';
 
 export type Protocol = 'airbyte' | 'singer';
 export const PROTOCOLS: readonly Protocol[] = ['airbyte', 'singer'];
@@ -29,7 +27,7 @@ const ENTRIES: Record<Protocol, string> = {
 /** A temp folder for configs, catalogs and the CLIs' request ledger (never the user's ~/.cache/jobtap). */
 export interface Workdir {
   dir: string;
-  /** Environment of every CLI run: JOBTAP_CACHE_DIR inside the workdir. */
+  /** Environment of every CLI run: JOBTAP_CACHE_DIR inside the workdir, the connectors' NODE_OPTIONS. */
   env: NodeJS.ProcessEnv;
   remove(): void;
 }
@@ -38,7 +36,8 @@ export function createWorkdir(): Workdir {
   const dir = mkdtempSync(join(tmpdir(), 'jobtap-bench-'));
   const cache = join(dir, 'cache');
   mkdirSync(cache);
-  return { dir, env: { ...process.env, JOBTAP_CACHE_DIR: cache }, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  // NODE_OPTIONS as the Docker image and the generated meltano.yml set it (src/cli/node-options.ts).
+  return { dir, env: { ...process.env, JOBTAP_CACHE_DIR: cache, NODE_OPTIONS: CONNECTOR_NODE_OPTIONS }, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A sandbox serving one file, and the config file that points the CLIs at it. */
@@ -95,11 +94,8 @@ export function writeCatalogs(standIn: StandIn, work: Workdir): Record<Protocol,
   return { airbyte, singer };
 }
 
-/** `node [shebang options] <entry> …args` of one sync: what a user, Airbyte or Meltano runs. */
+/** `node <entry> …args` of one sync: what a user, Airbyte or Meltano runs (Node options in the workdir's env). */
 export function cliArgs(protocol: Protocol, configPath: string, catalogPath: string): string[] {
   const entry = ENTRIES[protocol];
-  const options = shebangNodeOptions(entry);
-  return protocol === 'airbyte'
-    ? [...options, entry, 'read', '--config', configPath, '--catalog', catalogPath]
-    : [...options, entry, '--config', configPath, '--catalog', catalogPath];
+  return protocol === 'airbyte' ? [entry, 'read', '--config', configPath, '--catalog', catalogPath] : [entry, '--config', configPath, '--catalog', catalogPath];
 }

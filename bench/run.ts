@@ -16,10 +16,7 @@ import type { ResultFormat } from '../src/formats/index.js';
 import { ensureData, SEED } from './data.js';
 import { runChild, type ChildResult, type Measure } from './measure.js';
 import { writeKeepingSections } from './results-file.js';
-import { shebangNodeOptions } from './node-options.js';
-import { ROOT } from './paths.js';
-
-const CONNECTOR_NODE_OPTIONS = shebangNodeOptions(join(ROOT, 'dist', 'src', 'cli', 'source-impact.js'));
+import { CONNECTOR_NODE_OPTIONS } from '../src/cli/node-options.js';
 
 interface Row {
   format: ResultFormat;
@@ -34,8 +31,8 @@ const SELF = fileURLToPath(import.meta.url);
 
 async function child(measure: Measure, format: ResultFormat, file: string, nodeArgs: string[] = []): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    // jobtap's measurements run with the Node options the connectors run with (their shebang).
-    const options = measure === 'library' ? [] : CONNECTOR_NODE_OPTIONS;
+    // jobtap's measurements run with the connectors' Node options (src/cli/node-options.ts).
+    const options = measure === 'library' ? [] : CONNECTOR_NODE_OPTIONS.split(' ');
     const proc = spawn(process.execPath, [...options, ...nodeArgs, SELF, '--child', measure, format, file], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -151,7 +148,7 @@ async function main(): Promise<void> {
     'from the bytes (20-column schema given: integers, numbers from currency, percent and accounting',
     'text, booleans, dates from ISO and MM/DD/YYYY, date-times; XLSX rows typed as objects) → Airbyte',
     'RECORD lines through the protocol layer\'s AirbyteWriter into /dev/null. Single-threaded; jobtap',
-    `runs with the connectors' Node options (${CONNECTOR_NODE_OPTIONS.join(' ') || 'none'}).`,
+    `runs with the connectors' Node options (${CONNECTOR_NODE_OPTIONS}, as the Docker image and meltano.yml set them).`,
     '"pipeline, heap ≤ 64 MB" repeats the pipeline with `node --max-old-space-size=64`: it completing',
     'shows the live memory is bounded, and its RSS is the footprint without V8\'s heap slack.',
     '',

@@ -28,6 +28,8 @@ export interface MeltanoExtractor {
   settings_group_validation?: string[][];
   config: Record<string, unknown>;
   select?: string[];
+  /** Environment of the plugin's process (Meltano's plugin-scoped `env`). */
+  env?: Record<string, string>;
 }
 
 export function meltanoKind(schema: JsonSchema): MeltanoKind {
