@@ -35,7 +35,6 @@ export class RefillBuffers {
         this.spare = undefined;
       } else {
         next = Buffer.allocUnsafe(needed + SLACK);
-        this.owned.add(next);
       }
       let p = current.copy(next, 0, keep);
       for (const part of parts) p += part.copy(next, p);

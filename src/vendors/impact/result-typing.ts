@@ -44,11 +44,6 @@ function recordFactory(fields: EnvelopeFields): RecordFactory {
   return factory;
 }
 
-/** A record as an object, keys in the envelope's order (as encode writes them). */
-export function envelopedRecord(fields: EnvelopeFields, rowNumber: number, data: Row): Row {
-  return recordFactory(fields)(fields.map(([, value]) => value), rowNumber, data);
-}
-
 function envelopeOf(fields: EnvelopeFields): RecordEnvelope {
   return { fields, rowNumberKey: 'row_number', dataKey: 'data' };
 }
