@@ -146,9 +146,9 @@ export class HttpClient {
         const canRepeat = req.method !== 'POST' && req.method !== 'PATCH' && retry < this.policy.maxRetries;
         const usedRetries = retry;
         const repeat = canRepeat
-          ? async (err: unknown): Promise<HttpResponse> => {
+          ? async (why: string): Promise<HttpResponse> => {
               const delay = retryDelayMs(usedRetries, this.policy, undefined);
-              this.logger.warn(`HTTP ${req.method} ${this.mask(url)}: response body broke off (${messageOf(err)}); retry ${usedRetries + 1}/${this.policy.maxRetries} in ${delay} ms`);
+              this.logger.warn(`HTTP ${req.method} ${this.mask(url)}: ${why}; retry ${usedRetries + 1}/${this.policy.maxRetries} in ${delay} ms`);
               await sleep(delay, req.signal);
               return this.send(req, usedRetries + 1);
             }
@@ -251,7 +251,7 @@ export class HttpClient {
     hop: Hop,
     controller: AbortController,
     release: () => void,
-    repeat: ((err: unknown) => Promise<HttpResponse>) | undefined,
+    repeat: ((why: string) => Promise<HttpResponse>) | undefined,
   ): HttpResponse {
     const describe = `${hop.method} ${this.mask(hop.url)}`;
     const readOptions = (): BodyReadOptions => ({
@@ -272,7 +272,7 @@ export class HttpClient {
         return await checkedText(take(), readOptions());
       } catch (err) {
         if (repeat === undefined || !(err instanceof TransientError)) throw err;
-        return (await repeat(err)).text();
+        return (await repeat(`response body broke off (${messageOf(err)})`)).text();
       }
     };
     return {
@@ -285,7 +285,12 @@ export class HttpClient {
         try {
           return JSON.parse(raw) as T;
         } catch (err) {
-          throw new SystemError(`Response of ${describe} is not valid JSON: ${this.maskText(raw.slice(0, BODY_EXCERPT_CHARS))}`, { cause: err });
+          // A 2xx that is not JSON is what a proxy, a load balancer or a maintenance page sends in
+          // the vendor's place (an HTML page with 200): a passing fault, so asked again, then
+          // transient. The excerpt says what came instead.
+          const what = `HTTP ${response.status} (${response.headers.get('content-type') ?? 'no Content-Type'}) is not JSON: ${this.maskText(excerptOf(raw) ?? '(empty body)')}`;
+          if (repeat !== undefined) return (await repeat(what)).json<T>();
+          throw new TransientError(`Response of ${describe}: ${what}`, { cause: err });
         }
       },
       stream: (): Readable => checkedReadable(take(), readOptions()),
@@ -306,10 +311,8 @@ export class HttpClient {
         describe: `${hop.method} ${this.mask(hop.url)}`,
         abort: (reason) => controller.abort(reason),
       });
-      const oneLine = text.replace(/\s+/g, ' ').trim();
-      if (oneLine === '') return undefined;
-      const cut = oneLine.length > BODY_EXCERPT_CHARS ? `${oneLine.slice(0, BODY_EXCERPT_CHARS)}…` : oneLine;
-      return this.maskText(cut);
+      const cut = excerptOf(text);
+      return cut === undefined ? undefined : this.maskText(cut);
     } catch {
       return undefined;
     }
@@ -340,4 +343,11 @@ async function discardBody(response: Response): Promise<void> {
 
 function emptyBody(): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+}
+
+/** A body as one short line for a message (HTML pages and stack traces included). */
+function excerptOf(text: string): string | undefined {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  if (oneLine === '') return undefined;
+  return oneLine.length > BODY_EXCERPT_CHARS ? `${oneLine.slice(0, BODY_EXCERPT_CHARS)}…` : oneLine;
 }

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
-import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, recordsOf, withoutEntityId } from './harness.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, ofType, recordsOf, withoutEntityId, type Json } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -47,5 +47,52 @@ describe('hostile network', () => {
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expected);
     expect(sb.fileHostRequests.every((q) => q.headers.authorization === undefined)).toBe(true);
     expect(sb.jobs).toHaveLength(4);
+  });
+
+  // What a proxy or load balancer in front of the vendor sends when the vendor is away: a 200
+  // with an HTML page. Seen while polling, it is a passing fault, never a system_error.
+  const proxyPage = (rule: { skip?: number; times?: number; every?: number }) =>
+    createFaultInjector([
+      {
+        id: 'html',
+        method: 'GET',
+        path: /\/v1\/jobs(\/[^/]+)?$/,
+        ...rule,
+        action: { kind: 'status', status: 200, body: '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>', headers: { 'content-type': 'text/html' } },
+      },
+    ]);
+  const warnings = (messages: Json[]): string[] =>
+    ofType(messages, 'LOG')
+      .map((m) => m.log as { level: string; message: string })
+      .filter((l) => l.level === 'WARN')
+      .map((l) => l.message);
+
+  it('a 200 HTML page (a proxy) while polling is asked again: exact records, each job launched once', async () => {
+    const api = proxyPage({ skip: 1, times: 2 });
+    const sb = await h.sandbox({ interceptors: [api.interceptor] });
+    const config = h.file('c.json', baseConfig(sb));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.hits('html')).toBe(2);
+    expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expected);
+    expect(warnings(r.messages).filter((w) => /HTTP 200 \(text\/html\) is not JSON: <!DOCTYPE html>.*; retry \d\//.test(w))).toHaveLength(2);
+    for (const w of [JAN, FEB]) for (const id of [101, 102]) expect(launchesFor(sb, id, w.start)).toBe(1);
+  });
+
+  it('a proxy page that does not go away ends the stream with transient_error (resumable), not system_error', async () => {
+    const api = proxyPage({ skip: 1, every: 1 });
+    const sb = await h.sandbox({ interceptors: [api.interceptor] });
+    const config = h.file('c.json', baseConfig(sb));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
+    expect(r.code).toBe(1);
+    const errors = ofType(r.messages, 'TRACE')
+      .map((m) => (m.trace as Json).error as Json | undefined)
+      .filter((e): e is Json => e !== undefined);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.map((e) => e.failure_type)).not.toContain('system_error');
+    expect(errors.some((e) => e.failure_type === 'transient_error' && /is not JSON/.test(String(e.internal_message ?? e.message)))).toBe(true);
+    // The launched jobs are in state, so the next sync adopts them.
+    const states = ofType(r.messages, 'STATE');
+    expect(JSON.stringify(states.at(-1))).toMatch(/"job_id"|"jobId"|"in_flight"/);
   });
 });

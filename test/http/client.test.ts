@@ -387,6 +387,37 @@ describe('HttpClient small bodies', () => {
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
+  const HTML_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><h1>Upstream unavailable</h1></body></html>';
+  const htmlFault = (n: { times?: number; every?: number }): FaultRule => ({
+    id: 'html',
+    path: /^\/json$/,
+    ...n,
+    action: { kind: 'status', status: 200, body: HTML_PAGE, headers: { 'content-type': 'text/html' } },
+  });
+
+  it('asks a GET again when a 200 is not JSON (a proxy page), and says what came instead', async () => {
+    const { server, hits } = await sim([htmlFault({ times: 2 })]);
+    const logger = captureLogger();
+    const res = await client(server, logger).request({ method: 'GET', url: '/json' });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(hits('html')).toBe(2);
+    const warnings = logger.lines.filter((l) => l.includes('is not JSON'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/HTTP 200 \(text\/html\) is not JSON: <html><head><title>502 Bad Gateway/);
+  });
+
+  it('a 200 that stays not JSON is a transient error (never a system error), for GET and POST alike', async () => {
+    const { server } = await sim([htmlFault({ every: 1 })]);
+    const c = client(server, captureLogger(), { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } });
+    const get = (await c.request({ method: 'GET', url: '/json' })).json();
+    await expect(get).rejects.toBeInstanceOf(TransientError);
+    await expect(get).rejects.toThrow(/GET .*\/json: HTTP 200 \(text\/html\) is not JSON: <html>/);
+    expect(server.requests).toHaveLength(3);
+    const post = (await c.request({ method: 'POST', url: '/json', body: {} })).json();
+    await expect(post).rejects.toBeInstanceOf(TransientError);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('gives up on a body that keeps breaking once the budget is spent', async () => {
     const { server } = await sim([{ id: 'cut', path: /^\/json$/, every: 1, action: { kind: 'truncate', afterBytes: 3 } }]);
     const res = await client(server, captureLogger(), { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } }).request({ method: 'GET', url: '/json' });

@@ -414,6 +414,8 @@ describe('source-impact report exports', () => {
   });
 });
 
+const PROXY_PAGE = '<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>';
+
 describe('source-impact against a hostile server', () => {
   it('retries 429/503, re-downloads truncated and reset files, and still emits every row exactly once', async () => {
     const faults = createFaultInjector([
@@ -421,6 +423,9 @@ describe('source-impact against a hostile server', () => {
       { id: 'status-503', method: 'GET', path: /\/Jobs\/[^/]+$/, every: 4, action: { kind: 'status', status: 503 } },
       { id: 'download-truncate', method: 'GET', path: /\/Download$/, skip: 1, times: 1, action: { kind: 'truncate', fraction: 0.6 } },
       { id: 'download-reset', method: 'GET', path: /\/Download$/, skip: 4, times: 1, action: { kind: 'reset_mid_body', fraction: 0.5 } },
+      // A proxy's HTML page with a 200 in impact.com's place: asked again, never a system_error.
+      { id: 'list-html', method: 'GET', path: /\/Jobs$/, skip: 1, times: 1, action: { kind: 'status', status: 200, body: PROXY_PAGE, headers: { 'content-type': 'text/html' } } },
+      { id: 'status-html', method: 'GET', path: /\/Jobs\/[^/]+$/, skip: 1, times: 1, action: { kind: 'status', status: 200, body: PROXY_PAGE, headers: { 'content-type': 'text/html' } } },
     ]);
     const s = await sandbox({ interceptors: [faults.interceptor] });
     const result = await airbyte(['read'], tmp, {
@@ -429,7 +434,8 @@ describe('source-impact against a hostile server', () => {
     });
     expect(errorTraces(result)).toEqual([]);
     expect(result.code).toBe(0);
-    for (const id of ['list-429', 'status-503', 'download-truncate', 'download-reset']) expect(faults.hits(id), id).toBeGreaterThan(0);
+    for (const id of ['list-429', 'status-503', 'download-truncate', 'download-reset', 'list-html', 'status-html']) expect(faults.hits(id), id).toBeGreaterThan(0);
+    expect(logs(result, 'WARN').filter((l) => l.includes('HTTP 200 (text/html) is not JSON: <html>'))).toHaveLength(2);
     const rows = records(result, 'job_results');
     const ids = [...new Set(rows.map((r) => r.job_id as string))];
     expect(ids.length).toBeGreaterThan(3);
