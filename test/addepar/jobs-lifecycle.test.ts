@@ -8,6 +8,7 @@ import { spawnCli, parseJsonLines } from '../helpers/cli.js';
 import { assertValidAirbyteMessages } from '../helpers/protocol.js';
 import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, nextState, ofType, recordsOf, SOURCE, withoutEntityId, type Json } from './harness.js';
 import type { AddeparSandbox } from '../../src/sandbox/addepar/index.js';
+import type { SimInterceptor } from '../../src/sandbox/framework/server.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -169,6 +170,37 @@ describe('job failures and relaunches', () => {
     expect(stuck.status).toBe('Cancel Requested');
     expect(sb.jobs[1]!.status).toBe('Completed');
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 101, JAN));
+  });
+
+  describe('a job someone cancels in Addepar (Cancel Requested is not terminal)', () => {
+    const oneSlice = { end_date: '2024-01-31', max_concurrent_jobs: 1, view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101] }] };
+
+    it('is polled until it settles; a cancel that came too late leaves a completed job, whose result is read (no relaunch)', async () => {
+      const sb = await h.sandbox({ faults: { lateUserCancelNextJobs: 1 } });
+      const { config, catalog } = await setup(sb, oneSlice);
+      const r = await airbyte(['read', '--config', config, '--catalog', catalog]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(sb.jobs.map((j) => j.status)).toEqual(['Completed']);
+      expect(launchesFor(sb, 101, JAN.start)).toBe(1);
+      expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 101, JAN));
+    });
+
+    it('is relaunched only once it has settled as User Cancelled: never two jobs for one slice at a time', async () => {
+      // What the sandbox's jobs were when each launch arrived.
+      const atLaunch: string[][] = [];
+      let sb: AddeparSandbox | undefined;
+      const spy: SimInterceptor = async (req) => {
+        if (req.method === 'POST' && /\/v1\/jobs$/.test(req.path)) atLaunch.push(sb!.jobs.map((j) => j.status));
+        return false;
+      };
+      sb = await h.sandbox({ faults: { userCancelNextJobs: 1 }, interceptors: [spy] });
+      const { config, catalog } = await setup(sb, oneSlice);
+      const r = await airbyte(['read', '--config', config, '--catalog', catalog]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(sb.jobs.map((j) => j.status)).toEqual(['User Cancelled', 'Completed']);
+      expect(atLaunch).toEqual([[], ['User Cancelled']]);
+      expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 101, JAN));
+    });
   });
 
   it('a job rejected for the queue quota is launched again and succeeds', async () => {

@@ -30,7 +30,12 @@ export type JobFate =
   | { kind: 'reject' }
   | { kind: 'stuck' }
   | { kind: 'fail'; error?: JobErrorObject }
-  | { kind: 'error'; error: JobErrorObject };
+  | { kind: 'error'; error: JobErrorObject }
+  /**
+   * Someone cancels the job in Addepar while it runs: it shows "Cancel Requested" for a few
+   * observations, then settles as User Cancelled, or as Completed when the cancel came too late.
+   */
+  | { kind: 'cancelled_by_user'; settlesAs: 'User Cancelled' | 'Completed' };
 
 export interface SandboxJob {
   id: string;
@@ -55,7 +60,12 @@ export interface SandboxJob {
   /** Completes, but has no results: its download answers 404 (a portfolio with nothing in the window). */
   noResults: boolean;
   creatorId: string;
+  /** Observations (polls + listings) when someone else's cancel request began (fate cancelled_by_user). */
+  cancelRequestedAt?: number;
 }
+
+/** Observations a job cancelled by someone in Addepar stays "Cancel Requested" before it settles. */
+export const CANCEL_SETTLE_OBSERVATIONS = 3;
 
 /** Progress stages of a healthy job, in order; the last is Completed. */
 const STAGES: readonly { status: AddeparJobStatus; percent: number }[] = [
@@ -96,8 +106,17 @@ export function isActive(job: SandboxJob): boolean {
   return !TERMINAL.has(job.status) && job.status !== 'Cancel Requested';
 }
 
+/** Not settled yet: what a status poll or a job list page still counts as an observation. */
+export function isUnsettled(job: SandboxJob): boolean {
+  return !TERMINAL.has(job.status);
+}
+
+function observations(job: SandboxJob): number {
+  return job.polls + job.listed;
+}
+
 function stageIndex(job: SandboxJob, now: number, p: ProgressionOptions): number {
-  const byPolls = p.pollsPerStage > 0 ? Math.floor((job.polls + job.listed) / p.pollsPerStage) : 0;
+  const byPolls = p.pollsPerStage > 0 ? Math.floor(observations(job) / p.pollsPerStage) : 0;
   const byTime = p.msPerStage > 0 ? Math.floor((now - job.createdAt) / p.msPerStage) : 0;
   return Math.min(STAGES.length - 1, Math.max(byPolls, byTime));
 }
@@ -111,6 +130,14 @@ export { iso as isoSeconds };
 /** Brings a job's status up to date with its fate, poll count, the clock and the result retention. */
 export function advance(job: SandboxJob, now: number, p: ProgressionOptions, retentionMs: number): void {
   if (job.status === 'Cancel Requested') {
+    if (job.cancelRequestedAt !== undefined) {
+      // Someone else's cancel: it takes a while, and may come too late to stop the job.
+      if (observations(job) - job.cancelRequestedAt < CANCEL_SETTLE_OBSERVATIONS) return;
+      job.status = job.fate.kind === 'cancelled_by_user' ? job.fate.settlesAs : 'User Cancelled';
+      if (job.status === 'Completed') job.percentComplete = 100;
+      job.completedAt = now;
+      return;
+    }
     job.status = 'User Cancelled';
     job.completedAt = now;
     return;
@@ -127,6 +154,12 @@ export function advance(job: SandboxJob, now: number, p: ProgressionOptions, ret
     job.status = 'Error Cancelled';
     job.errors = [fate.error];
     job.completedAt = now;
+    return;
+  }
+  if (fate.kind === 'cancelled_by_user' && stage >= FAIL_STAGE) {
+    job.status = 'Cancel Requested';
+    job.cancelRequestedAt = observations(job);
+    job.startedAt ??= now;
     return;
   }
   if (fate.kind === 'fail' && stage >= FAIL_STAGE) {

@@ -157,6 +157,21 @@ describe('Addepar sandbox', () => {
     expect((await fetch(`${sb.url}/v1/jobs/nope`, { method: 'DELETE', headers: headers(sb) })).status).toBe(404);
   });
 
+  it('a cancel by someone in Addepar shows Cancel Requested for a few polls, then settles (User Cancelled, or Completed when too late)', async () => {
+    sb.faults.userCancelNextJobs = 1;
+    sb.faults.lateUserCancelNextJobs = 1;
+    const cancelled = (await post(sb, viewJob())).json.data.id as string;
+    const late = (await post(sb, viewJob())).json.data.id as string;
+    const seen = (id: string) => Array.from({ length: 10 }, () => 0).reduce<Promise<string[]>>(async (acc) => [...(await acc), (await statusOf(sb, id)).status as string], Promise.resolve([]));
+    const a = await seen(cancelled);
+    const b = await seen(late);
+    expect(a.filter((x) => x === 'Cancel Requested')).toHaveLength(3);
+    expect(a.at(-1)).toBe('User Cancelled');
+    expect(b.filter((x) => x === 'Cancel Requested')).toHaveLength(3);
+    expect(b.at(-1)).toBe('Completed');
+    expect((await fetch(`${sb.url}/v1/jobs/${late}/download`, { headers: headers(sb) })).status).toBe(200);
+  });
+
   it('rejects jobs beyond the queue quota', async () => {
     const s = await start({ queueQuota: 1 });
     expect((await post(s, viewJob())).json.data.attributes.status).toBe('Queued');

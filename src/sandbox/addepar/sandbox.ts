@@ -31,6 +31,7 @@ import { analyse, columnAttribute, groupingAttribute } from './analysis.js';
 import {
   advance,
   isActive,
+  isUnsettled,
   jobIdFor,
   jobResource,
   requestCancel,
@@ -57,6 +58,10 @@ export interface SandboxFaults {
   expireNextDownloads: number;
   /** The next N jobs created complete but return no results: their download answers 404, as Addepar documents. */
   noResultsNextJobs: number;
+  /** The next N jobs are cancelled by someone in Addepar once running: "Cancel Requested" for a few polls, then User Cancelled. */
+  userCancelNextJobs: number;
+  /** Like userCancelNextJobs, but the cancel comes too late: the job settles as Completed. */
+  lateUserCancelNextJobs: number;
 }
 
 export interface AddeparSandboxOptions {
@@ -229,7 +234,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   const progression: ProgressionOptions = { pollsPerStage: 1, msPerStage: 0, ...options.progression };
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
   const defaultPageLimit = Math.min(2000, options.defaultPageLimit ?? 500);
-  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, noResultsNextJobs: 0, ...options.faults };
+  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, noResultsNextJobs: 0, userCancelNextJobs: 0, lateUserCancelNextJobs: 0, ...options.faults };
   const clock: SandboxClock = createSandboxClock({ startTime: options.startTime, speed: options.clockSpeed });
   const rateLimits = options.rateLimits === false ? undefined : { ...ADDEPAR_RATE_LIMITS, ...options.rateLimits };
   const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(addeparLimits(rateLimits), clock);
@@ -299,6 +304,14 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
     if (faults.failNextJobs > 0) {
       faults.failNextJobs -= 1;
       return { kind: 'fail' };
+    }
+    if (faults.userCancelNextJobs > 0) {
+      faults.userCancelNextJobs -= 1;
+      return { kind: 'cancelled_by_user', settlesAs: 'User Cancelled' };
+    }
+    if (faults.lateUserCancelNextJobs > 0) {
+      faults.lateUserCancelNextJobs -= 1;
+      return { kind: 'cancelled_by_user', settlesAs: 'Completed' };
     }
     return { kind: 'complete' };
   }
@@ -432,7 +445,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
           const page = jobs.slice(start, start + limit);
           for (const job of page) {
             // Seeing a job in the list is a status observation, like a GET of the job itself.
-            if (isActive(job)) job.listed += 1;
+            if (isUnsettled(job)) job.listed += 1;
             refresh(job);
           }
           const more = start + limit < jobs.length;

@@ -13,12 +13,12 @@ describe('mapAddeparStatus', () => {
     ['Timed Out', 'expired', undefined],
     ['Failed', 'failed', 'transient'],
     ['Rejected', 'failed', 'relaunch'],
-    ['Cancel Requested', 'cancelled', 'transient'],
+    ['Cancel Requested', 'running', undefined], // not terminal: the job may still stop or finish
     ['User Cancelled', 'cancelled', 'transient'],
     // The cancellation section of the docs spells statuses in snake_case.
     ['waiting_for_capacity', 'pending', undefined],
     ['user_canceled', 'cancelled', 'transient'],
-    ['cancel_requested', 'cancelled', 'transient'],
+    ['cancel_requested', 'running', undefined],
     ['in_progress', 'running', undefined],
   ];
   it.each(cases)('%s → %s', (vendor, state, failure) => {

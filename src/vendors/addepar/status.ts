@@ -86,6 +86,9 @@ export function mapAddeparStatus(jobId: string, attributes: AddeparJobAttributes
       };
     }
     case 'cancel_requested':
+      // Not terminal: the job may still stop, or finish anyway (the cancel came too late). The
+      // slice is relaunched only once the job has settled, so two jobs never run for one slice.
+      return { ...base, state: 'running', message: 'cancel requested in Addepar; waiting for the job to settle' };
     case 'cancelled':
     case 'user_cancelled':
       return { ...base, state: 'cancelled', failure: 'transient', message: 'the job was cancelled in Addepar' };
