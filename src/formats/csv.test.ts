@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { parseResult } from './index.js';
 import { bodyOf, collectRows, fileFormatFailure } from './test-bodies.js';
-import { MAX_OPEN_RECORD_CHARS } from './csv.js';
+import { describeOversizedRecord, MAX_OPEN_RECORD_CHARS } from './csv.js';
 
 const csv = (content: string | Buffer, chunkSize = 7, fileName = 'result.csv') =>
   collectRows(parseResult(bodyOf(content, { chunkSize, fileName }), { format: 'csv' }));
@@ -101,10 +101,18 @@ describe('CSV parsing', () => {
     expect(err.message).toMatch(/after its closing quote/);
   });
 
-  it('stops early on a record still open after the size limit instead of buffering the file', async () => {
-    const huge = `a,b\n1,"${'x'.repeat(MAX_OPEN_RECORD_CHARS + 10)}`;
+  it('stops early on a cell larger than the cap instead of buffering the file, and says so naming the column', async () => {
+    const huge = `a,b\n1,"${'x'.repeat(2 * MAX_OPEN_RECORD_CHARS + 4 * (1 << 20))}"\n`;
     const err = await failure(csv(huge, 1 << 20));
-    expect(err.message).toMatch(/still open|never closed/);
+    expect(err.row).toBe(1);
+    expect(err.message).toMatch(/column "b": a quoted cell is larger than 16 MiB, the most jobtap reads in one cell/);
+    expect(err.message).not.toMatch(/unclosed quote\?/);
+  });
+
+  it('describes an oversized record: the quoted cell it is in, or a record with no line end', () => {
+    expect(describeOversizedRecord('1,"ab""c,d', ',', ['x', 'y'])).toMatch(/^column "y": a quoted cell is larger/);
+    expect(describeOversizedRecord('1\t2\t"abc', '\t', undefined)).toMatch(/^column 3: a quoted cell/);
+    expect(describeOversizedRecord('1,"ab",cd', ',', ['x', 'y', 'z'])).toMatch(/^a record runs past 16 MiB without a line end/);
   });
 
   it('reads gzip transparently', async () => {

@@ -36,7 +36,7 @@ export interface DelimitedOptions {
 
 /** Parse at least this many characters per call: amortises per-call cost over small network chunks. */
 const MIN_PARSE_CHARS = 64 * 1024;
-/** An unfinished record longer than this is a broken quote, not data. */
+/** An unfinished record longer than this is refused (a cell that large, or a quote never closed), not buffered on. */
 export const MAX_OPEN_RECORD_CHARS = 16 * 1024 * 1024;
 
 interface PapaError {
@@ -179,11 +179,7 @@ export async function* continueDelimitedText(
     parse(carry + pending, false);
     pending = '';
     if (carry.length > MAX_OPEN_RECORD_CHARS) {
-      throw new FileFormatError(
-        fileName,
-        `a record is still open after ${MAX_OPEN_RECORD_CHARS} characters (an unclosed quote?)`,
-        { row: header === undefined ? undefined : dataRows + 1 },
-      );
+      throw new FileFormatError(fileName, describeOversizedRecord(carry, delimiter, header), { row: header === undefined ? undefined : dataRows + 1 });
     }
     yield* takeBatches(false);
   }
@@ -191,6 +187,36 @@ export async function* continueDelimitedText(
   parse(carry + pending, true);
   pending = '';
   yield* takeBatches(true);
+}
+
+/**
+ * Why a record is still open past the cap, in the file's own terms: a quoted cell longer than the
+ * cap names its column and says it is too large (its closing quote may also be missing: a cut
+ * file looks the same), a record with no line end says that instead.
+ */
+export function describeOversizedRecord(record: string, delimiter: string, header: readonly string[] | undefined): string {
+  const cap = `${MAX_OPEN_RECORD_CHARS / (1024 * 1024)} MiB`;
+  let column = 0;
+  let inQuotes = false;
+  let cellStart = 0;
+  for (let i = 0; i < record.length; i++) {
+    const c = record[i];
+    if (inQuotes) {
+      if (c === '"') {
+        if (record[i + 1] === '"') i++;
+        else inQuotes = false;
+      }
+    } else if (c === '"' && i === cellStart) {
+      inQuotes = true;
+    } else if (c === delimiter) {
+      column++;
+      cellStart = i + 1;
+    }
+  }
+  if (!inQuotes) return `a record runs past ${cap} without a line end; jobtap reads at most ${cap} per record`;
+  const name = header?.[column];
+  const where = name === undefined ? `column ${column + 1}` : `column "${name}"`;
+  return `${where}: a quoted cell is larger than ${cap}, the most jobtap reads in one cell (if the file is not that large a cell, its closing quote is missing)`;
 }
 
 /**

@@ -3,7 +3,8 @@
  * through the built CLI; downloads redirected (303) to the file host never carry credentials.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, recordsOf, withoutEntityId, type Json } from './harness.js';
+import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, ofType, recordsOf, withoutEntityId, type Json } from './harness.js';
 
 const h = new Harness();
 afterAll(() => h.close());
@@ -67,5 +68,20 @@ describe('output types', () => {
     expect(csv).toHaveLength(2_500 + 4 + 1);
     expect(withoutEntityId(csv)).toEqual(expectedViewRecords(12, 'ENTITY', big, WINDOW));
     expect(withoutEntityId(await read('JSON'))).toEqual(withoutEntityId(csv));
+  });
+});
+
+describe('a result cell larger than jobtap reads', () => {
+  it('ends the stream with an error naming the file, row and column that says the cell is too large (not a broken quote)', async () => {
+    // 40 MiB in one quoted cell: past the cap even with the reader's look-ahead.
+    const body = `Name,Value\n"Apple Inc.",1\n"Notes","${'x'.repeat(40 * 1024 * 1024)}"\n`;
+    const faults = createFaultInjector([{ id: 'huge', method: 'GET', path: /\/download$/, every: 1, action: { kind: 'status', status: 200, body, headers: { 'content-type': 'text/csv' } } }]);
+    const sb = await h.sandbox({ interceptors: [faults.interceptor] });
+    const config = h.file('c-huge.json', baseConfig(sb, { end_date: '2024-01-31', view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101], output_type: 'CSV' }] }));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat-huge.json', await holdingsCatalog(h))]);
+    expect(r.code).toBe(1);
+    const error = ofType(r.messages, 'TRACE').map((m) => (m.trace as Json).error as Json | undefined).find((e) => e !== undefined)!;
+    expect(String(error.message), String(error.message)).toMatch(/^job \S+ result, row 2: column "Value": a quoted cell is larger than 16 MiB, the most jobtap reads in one cell/);
+    expect(String(error.message)).not.toMatch(/unclosed quote\?/);
   });
 });

@@ -11,7 +11,7 @@ import type { RecordedRequest } from '../../src/sandbox/framework/server.js';
 import { startImpactSandbox, type ImpactSandbox, type ImpactSandboxOptions } from '../../src/sandbox/impact/index.js';
 import { DOCUMENTED_EXCEPTIONS } from './contract-exceptions.js';
 import { expectedData } from './expected.js';
-import { airbyte, airbyteCatalog, connectionStatus, SOURCE, baseConfig, DAY_MS, dayOffset, errorTraces, lastStates, logs, records, TempDir } from './harness.js';
+import { airbyte, airbyteCatalog, connectionStatus, SOURCE, baseConfig, DAY_MS, dayOffset, errorTraces, lastStates, logs, records, TempDir, type Message } from './harness.js';
 import { checkRequests, loadOpenApiFromMarkdown } from './openapi-contract.js';
 import { parseJsonLines, spawnCli } from '../helpers/cli.js';
 import { assertValidAirbyteMessages } from '../helpers/protocol.js';
@@ -104,8 +104,24 @@ describe('source-impact spec, check and discover', () => {
     const status = connectionStatus(result);
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/HTTP 403/);
-    expect(status.message).toMatch(/refused access to the jobs of account/);
+    expect(status.message).toMatch(/refused access \(HTTP 403 from GET [^)]*\) for account /);
     expect(result.stdout).not.toContain('no-jobs-access-token');
+  });
+
+  it('read explains a 401 and a 403 as check does (config_error, no token echoed)', async () => {
+    const s = await sandbox({ deniedTokens: ['no-jobs-access-token'] });
+    for (const [token, status, advice] of [
+      ['wrong-token-12345', 401, /account_sid and auth_token: use the Account SID and Auth Token shown under Settings → API/],
+      ['no-jobs-access-token', 403, /accepted the credentials but refused access .* for account .*check account_sid and the token's permissions/],
+    ] as const) {
+      const result = await airbyte(['read'], tmp, { config: baseConfig(s, { auth_token: token }), catalog: airbyteCatalog(['jobs']) });
+      expect(result.code).toBe(1);
+      const errors = errorTraces(result).map((t) => (t.trace as Message).error as Message);
+      expect(errors[0]!.failure_type).toBe('config_error');
+      expect(String(errors[0]!.message)).toMatch(new RegExp(`HTTP ${status} from GET`));
+      expect(String(errors[0]!.message)).toMatch(advice);
+      expect(result.stdout + result.stderr).not.toContain(token);
+    }
   });
 
   it('discovers jobs, job_results and one stream per configured report', async () => {

@@ -35,6 +35,13 @@ describe('tap-impact', () => {
     expect(s.stats().served429).toBe(0);
   });
 
+  it('a sync with a rejected token says what to fix (as --test does), without the token', async () => {
+    const result = await singer([], tmp, { config: baseConfig(s, { auth_token: 'wrong-token-12345' }) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/impact\.com rejected the credentials \(HTTP 401 from GET .*\)\. Check account_sid and auth_token/);
+    expect(result.stderr + result.stdout).not.toContain('wrong-token-12345');
+  });
+
   it('discovers a Singer catalog with keys and replication keys', async () => {
     const result = await singer(['--discover'], tmp, { config: baseConfig(s, { report_exports: [{ name: 'perf', report_id: 'mp_performance_by_day' }] }) });
     expect(result.code).toBe(0);

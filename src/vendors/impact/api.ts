@@ -11,7 +11,8 @@ import type { ResultBody } from '../../formats/types.js';
 import { HttpClient, HttpError } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { createVendorBudget } from '../../http/vendor-budget.js';
-import type { HttpResponse } from '../../http/types.js';
+import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import { withAuthAdvice } from './auth-failure.js';
 import { resultBodyOf } from '../../jobs/result-body.js';
 import type { ImpactSettings } from './config.js';
 import { toJob, type ImpactJob } from './job-record.js';
@@ -104,7 +105,7 @@ export class ImpactApi {
     let pages = 0;
     let declared: number | undefined;
     while (url !== undefined) {
-      const res = await this.http.request({ method: 'GET', url, query: params, signal });
+      const res = await this.request({ method: 'GET', url, query: params, signal });
       const body = await res.json<Record<string, unknown>>();
       const items = body === null || typeof body !== 'object' ? undefined : body[key];
       if (items !== undefined && !Array.isArray(items)) throw new SystemError(`impact.com returned an unexpected list from ${path} (no "${key}" array)`);
@@ -126,7 +127,7 @@ export class ImpactApi {
   }
 
   async getJob(jobId: string, signal: AbortSignal): Promise<ImpactJob> {
-    const res = await this.http.request({ method: 'GET', url: `${this.base}/Jobs/${encodeURIComponent(jobId)}`, signal });
+    const res = await this.request({ method: 'GET', url: `${this.base}/Jobs/${encodeURIComponent(jobId)}`, signal });
     return toJob(await res.json(), this.settings.onCastError);
   }
 
@@ -153,6 +154,19 @@ export class ImpactApi {
     }
   }
 
+  /**
+   * A call whose 401/403 from the API host is about the credentials: explained as `check` explains
+   * it (config_error). A 403 from the file host stays an HttpError for download() to handle.
+   */
+  private async request(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.http.request(req);
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403) && this.isApiUrl(err.url)) throw withAuthAdvice(err, this.settings.accountSid);
+      throw err;
+    }
+  }
+
   private isApiUrl(url: string): boolean {
     try {
       return new URL(url).origin === new URL(this.settings.baseUrl).origin;
@@ -162,7 +176,7 @@ export class ImpactApi {
   }
 
   private async downloadOnce(jobId: string, signal: AbortSignal): Promise<DownloadResult> {
-    const res = await this.http.request({
+    const res = await this.request({
       method: 'GET',
       url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Download`,
       query: this.settings.streamDownloads ? { Mode: 'Stream' } : undefined,
@@ -200,8 +214,9 @@ export class ImpactApi {
       const res = await this.http.request({ method: 'PUT', url: `${this.base}/Jobs/${encodeURIComponent(jobId)}/Replay`, signal });
       return { kind: 'replayed', job: toJob(await res.json(), this.settings.onCastError) };
     } catch (err) {
+      // Here a 403 says the job cannot be replayed now; a 401 is still about the credentials.
       if (err instanceof HttpError && err.status === 403) return { kind: 'refused', reason: err.bodyExcerpt ?? 'HTTP 403' };
-      throw err;
+      throw withAuthAdvice(err, this.settings.accountSid);
     }
   }
 
@@ -209,7 +224,7 @@ export class ImpactApi {
   async exportReport(request: ReportExportRequest, signal: AbortSignal): Promise<string> {
     let res: HttpResponse;
     try {
-      res = await this.http.request({
+      res = await this.request({
         method: 'GET',
         url: `${this.base}/ReportExport/${encodeURIComponent(request.reportId)}`,
         query: { START_DATE: request.startDate, END_DATE: request.endDate, ResultFormat: request.resultFormat, SUBAID: request.programId },

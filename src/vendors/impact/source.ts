@@ -33,14 +33,9 @@ function checkReportNames(config: ImpactConfig): void {
   }
 }
 
-/** Turns an authentication failure into advice; other failures keep their own message. */
-export function explainCheckFailure(err: unknown, accountSid: string): string {
-  if (err instanceof HttpError && err.status === 401) {
-    return `impact.com rejected the credentials (HTTP 401). Check account_sid and auth_token: use the Account SID and Auth Token shown under Settings → API of the partner account (the token, not your password).`;
-  }
-  if (err instanceof HttpError && err.status === 403) {
-    return `impact.com accepted the credentials but refused access to the jobs of account ${accountSid} (HTTP 403). The token may belong to another account, or lack API access to Jobs; check account_sid and the token's permissions.`;
-  }
+/** Authentication failures arrive explained (ConfigError from ImpactApi); others keep their own message. */
+export function explainCheckFailure(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
   return `Could not list impact.com jobs: ${messageOf(err)}`;
 }
 
@@ -66,7 +61,7 @@ export const impactSource: Source<ImpactConfig> = {
       const jobs = await api.listJobs(today, addDays(today, 1), signal);
       logger.info(`check: listed ${jobs.length} job(s) created today on account ${settings.accountSid}`);
     } catch (err) {
-      return { ok: false, message: explainCheckFailure(err, settings.accountSid) };
+      return { ok: false, message: explainCheckFailure(err) };
     }
     // What read will need: every configured report exists and can be exported through the API.
     // One listing of the account's reports, not an export (that would spend the daily quota).
