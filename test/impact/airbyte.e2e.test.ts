@@ -248,6 +248,19 @@ describe('source-impact job_results', () => {
     expect(fresh.size).toBe(3);
   });
 
+  it('a 410 on a download (a result impact.com should still keep) is skipped naming the 410, not a retention it did not pass', async () => {
+    const gone = createFaultInjector([{ id: 'gone', method: 'GET', path: /\/Download$/, times: 1, action: { kind: 'status', status: 410, body: '{"Message":"Gone"}', headers: { 'content-type': 'application/json' } } }]);
+    const s = await sandbox({ interceptors: [gone.interceptor] });
+    const result = await airbyte(['read'], tmp, { config: baseConfig(s, { start_date: dayOffset(-5) }), catalog: airbyteCatalog(['job_results']) });
+    expect(result.code).toBe(0);
+    expect(gone.hits('gone')).toBe(1);
+    const goneJob = requestsTo(s, '/Download')[0]!.path.split('/')[4]!;
+    const skipped = logs(result, 'WARN').filter((l) => l.includes(`skipping job ${goneJob}`));
+    expect(skipped).toEqual([`job_results: skipping job ${goneJob}: impact.com answered its download with 410 Gone (the result is no longer available) and replay is off`]);
+    expect(logs(result).some((l) => l.includes(goneJob) && /90 days/.test(l))).toBe(false);
+    expect(records(result, 'job_results').some((r) => r.job_id === goneJob)).toBe(false);
+  });
+
   it('follows the 302 to the signed file host without sending the Authorization header', async () => {
     const s = await sandbox();
     const result = await airbyte(['read'], tmp, {

@@ -53,9 +53,17 @@ function skippedResult(why: string): DownloadOutcome {
   return { kind: 'empty', why: `skipped: ${why}` };
 }
 
+/**
+ * What a 410 says, and no more: results past the 90-day retention are never asked for (the
+ * listing skips them), so a 410 means impact.com no longer has a result it should still keep.
+ */
+const GONE = 'impact.com answered its download with 410 Gone (the result is no longer available)';
+
 export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
   /** Jobs this read decided not to download, with the reason. */
   private readonly skipped = new Map<string, string>();
+  /** Jobs whose download answered 410, so a replay (or a refusal) names that reason. */
+  private readonly gone = new Set<string>();
 
   constructor(
     private readonly api: ImpactApi,
@@ -65,7 +73,7 @@ export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
   async launch(params: ImpactJobParams, signal: AbortSignal): Promise<{ jobId: string }> {
     if (params.kind === 'export') return { jobId: await this.launchExport(params.request, signal) };
     const { jobId } = params;
-    const why = params.why ?? 'it has no downloadable result';
+    const why = this.gone.has(jobId) ? GONE : (params.why ?? 'it has no downloadable result');
     if (!this.options.replay || !params.replayable) {
       const reason = !this.options.replay ? 'replay is off' : 'its job type cannot be replayed';
       this.skip(jobId, `${why} and ${reason}`);
@@ -97,9 +105,11 @@ export class ImpactJobAdapter implements JobAdapter<ImpactJobParams> {
         this.options.logger.debug(`${this.options.streamName}: job ${jobId} result not ready yet (HTTP 202, ${result.job.status})`);
         return { kind: 'not_ready', status: mapStatus(result.job) };
       case 'expired':
+        this.gone.add(jobId);
+        // With replay on, the engine launches the slice again, which replays the job.
         if (this.options.replay) return { kind: 'expired' };
-        this.skip(jobId, 'its result is older than the 90 days impact.com keeps results');
-        return skippedResult('result expired');
+        this.skip(jobId, `${GONE} and replay is off`);
+        return skippedResult(GONE);
     }
   }
 

@@ -84,7 +84,7 @@ export function createJobsStream(api: ImpactApi, settings: ImpactSettings): Stre
   let current: JobsStreamState = {};
   async function* read(request: ReadRequest): AsyncGenerator<StreamEvent> {
     const { logger, signal } = request;
-    let state = request.syncMode === 'incremental' ? readState(request.state, logger) : {};
+    let state = readState(request.state, logger);
     const now = Date.now();
     const open = { ...state.open_jobs };
     for (const [id, o] of Object.entries(open)) {
@@ -129,8 +129,9 @@ export function createJobsStream(api: ImpactApi, settings: ImpactSettings): Stre
     sourceDefinedCursor: true,
     defaultCursorField: ['CreatedDate'],
     sourceDefinedPrimaryKey: [['Id']],
-    // Listing is cheap; an interrupted full refresh simply lists again.
-    isResumable: false,
+    // Incremental by CreatedDate, and a full refresh checkpoints per listed window too: an
+    // interrupted one resumes from its last window (the core passes no state once it completed).
+    isResumable: true,
     // StatusMessage is impact.com's own text, which may quote the request (and its credentials).
     carriesVendorText: true,
     read,
