@@ -2,7 +2,8 @@
  * Text encodings of results, through the real CLI: a CSV export written in Windows-1252 is read
  * exactly (two securities whose names differ only in accents stay two records), with a warning
  * when its Content-Type declares no charset and silently when it does; on_invalid_utf8 "fail"
- * refuses it naming the file and byte. Never U+FFFD.
+ * refuses it naming the file and byte. Never U+FFFD. Two rows with one primary key are an error
+ * naming both rows, never merged.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, ofType, recordsOf, withoutEntityId, type Json } from './harness.js';
@@ -58,5 +59,17 @@ describe('result text encodings', () => {
     const r = await read(undefined);
     expect(r.code, r.stderr).toBe(0);
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 104, JAN));
+  });
+
+  it('two rows of one result with the same path (one primary key) end the stream with an error naming both rows, never merged', async () => {
+    const sb = await h.sandbox({ faults: { duplicateRowNextResults: 1 } });
+    const config = h.file('c.json', baseConfig(sb, { end_date: JAN.end, view_exports: [EXPORT] }));
+    const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
+    expect(r.code).toBe(1);
+    const error = ofType(r.messages, 'TRACE').map((m) => (m.trace as Json).error as Json | undefined).find((e) => e !== undefined)!;
+    expect(error.failure_type).toBe('system_error');
+    const [, first, second] = /^Addepar job \S+ result, rows (\d+) and (\d+): both have the path "[^"]+", so they would share one primary key/.exec(String(error.message)) ?? [];
+    expect(Number(second), String(error.message)).toBe(Number(first) + 1);
+    expect(ofType(r.messages, 'STATE').some((m) => JSON.stringify(m).includes('"cursor"'))).toBe(false);
   });
 });

@@ -62,6 +62,8 @@ export interface SandboxFaults {
   userCancelNextJobs: number;
   /** Like userCancelNextJobs, but the cancel comes too late: the job settles as Completed. */
   lateUserCancelNextJobs: number;
+  /** The next N CSV/TSV results repeat their last row (a vendor bug: two rows for one holding path). */
+  duplicateRowNextResults: number;
 }
 
 export interface AddeparSandboxOptions {
@@ -234,7 +236,7 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
   const progression: ProgressionOptions = { pollsPerStage: 1, msPerStage: 0, ...options.progression };
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
   const defaultPageLimit = Math.min(2000, options.defaultPageLimit ?? 500);
-  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, noResultsNextJobs: 0, userCancelNextJobs: 0, lateUserCancelNextJobs: 0, ...options.faults };
+  const faults: SandboxFaults = { rejectNextJobs: 0, stuckNextJobs: 0, failNextJobs: 0, expireNextDownloads: 0, noResultsNextJobs: 0, userCancelNextJobs: 0, lateUserCancelNextJobs: 0, duplicateRowNextResults: 0, ...options.faults };
   const clock: SandboxClock = createSandboxClock({ startTime: options.startTime, speed: options.clockSpeed });
   const rateLimits = options.rateLimits === false ? undefined : { ...ADDEPAR_RATE_LIMITS, ...options.rateLimits };
   const limiter = rateLimits === undefined ? undefined : new SandboxRateLimiter(addeparLimits(rateLimits), clock);
@@ -337,6 +339,12 @@ export async function startAddeparSandbox(options: AddeparSandboxOptions = {}): 
       'content-type': CONTENT_TYPES[plan.outputType],
       'content-disposition': `attachment; filename="portfolio_data.${FILE_EXTENSIONS[plan.outputType]}"`,
     };
+    if (faults.duplicateRowNextResults > 0 && (plan.outputType === 'CSV' || plan.outputType === 'TSV')) {
+      faults.duplicateRowNextResults -= 1;
+      const lines = (await collect(body)).toString('utf8').split(/(?<=\n)/);
+      const last = lines.at(-1)!;
+      body = Readable.from([Buffer.from([...lines, last.endsWith('\n') ? last : `\n${last}`].join(''), 'utf8')]);
+    }
     const legacy = options.legacyEncoding;
     if (legacy !== undefined && (plan.outputType === 'CSV' || plan.outputType === 'TSV')) {
       body = Readable.from([encodeWindows1252((await collect(body)).toString('utf8'))]);
