@@ -2,7 +2,8 @@
  * Daily syncs across a month boundary, through the real CLI: a window in progress is never read
  * under a key of its own (no stale copy per day). By default only complete windows are read; with
  * include_partial_window the current month is read every day under the month's own keys, the
- * cursor never moving past it until it is over. end_date stands in for "yesterday" on each day.
+ * cursor never moving past it until it is over. end_date stands in for "yesterday" on each day;
+ * one test leaves it unset and reads through the real yesterday, as a nightly sync does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, nextState, recordsOf, withoutEntityId, type Json } from './harness.js';
@@ -57,5 +58,25 @@ describe('windows in progress', () => {
     // Day 1's January rows were all replaced on day 2: no key of a window in progress is left over.
     expect(latest.size).toBe(expected.length);
     expect([...latest.values()].every((r) => r.window_end === '2024-01-31' ? r.as_of === '2024-01-31' : true)).toBe(true);
+  });
+
+  it('with end_date unset (as a nightly sync runs), reads through yesterday: last month, and this month only with include_partial_window', async () => {
+    const day = (d: Date): string => d.toISOString().slice(0, 10);
+    const now = new Date();
+    const yesterday = day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1)));
+    const lastMonth = { start: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))), end: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0))) };
+    const thisMonth = { start: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))), end: day(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0))) };
+    const sb = await h.sandbox();
+    const catalog = h.file('cat.json', await holdingsCatalog(h));
+    const windowsRead = async (partial: boolean): Promise<string[]> => {
+      const config = h.file(`c-${partial}.json`, baseConfig(sb, { start_date: lastMonth.start, end_date: undefined, include_partial_window: partial, view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101] }] }));
+      const r = await airbyte(['read', '--config', config, '--catalog', catalog]);
+      expect(r.code, r.stderr).toBe(0);
+      return [...new Set(recordsOf(r.messages, 'holdings').map((x) => `${String(x.window_start)}..${String(x.window_end)} as of ${String(x.as_of ?? x.window_end)}`))];
+    };
+    expect(await windowsRead(false)).toEqual([`${lastMonth.start}..${lastMonth.end} as of ${lastMonth.end}`]);
+    // On the 1st, this month has no complete day yet.
+    const inProgress = yesterday >= thisMonth.start ? [`${thisMonth.start}..${thisMonth.end} as of ${yesterday}`] : [];
+    expect(await windowsRead(true)).toEqual([`${lastMonth.start}..${lastMonth.end} as of ${lastMonth.end}`, ...inProgress]);
   });
 });
