@@ -12,7 +12,8 @@
 import type { JobAdapter, JobState, JobStatus } from './types.js';
 
 /** States that never change again for the same job id. */
-const SETTLED = new Set<JobState>(['completed', 'failed', 'cancelled', 'expired']);
+/** States after which the vendor no longer runs the job. */
+export const SETTLED: ReadonlySet<JobState> = new Set<JobState>(['completed', 'failed', 'cancelled', 'expired']);
 
 /** The part of an adapter that reports statuses (the same whatever the job parameters are). */
 export type StatusSource = Pick<JobAdapter<unknown>, 'status' | 'statuses'>;

@@ -116,12 +116,14 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     // Created before planning's first await: the streams the read loop starts together all join
     // the sync's slice count before any of them has planned, so its total is never reported short.
     const progress = new StreamProgress(name, request.logger, scheduler.slices);
+    const leave = scheduler.enter();
     let ok = false;
     try {
       yield* readSlices(request, progress);
       ok = true;
     } finally {
       progress.finish(ok);
+      leave();
     }
   }
 
@@ -192,6 +194,16 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
       return false;
     };
 
+    /** A stopped sync leaves its jobs running (in state for the next sync), or cancels them when configured. */
+    const leaveOrCancelOnStop = async (): Promise<void> => {
+      const unfinished = track.inflightJobIds().filter((id) => track.launchedHere.has(id));
+      if (settings.cancelOnStop === true) {
+        for (const id of unfinished) await runner.cancel(id);
+      } else if (unfinished.length > 0) {
+        logger.info(`${name}: leaving ${unfinished.length} job(s) running on the vendor; they are in the state, and the next sync reads them`);
+      }
+    };
+
     /** Gives the slice a job (adopted, recovered or launched) once it holds a slot; false when the quota says no. */
     const startSlice = async function* (run: SliceRun<P>): AsyncGenerator<StreamEvent, boolean> {
       if (await runner.recoverLaunch(run)) {
@@ -237,16 +249,22 @@ export function createJobStream<P>(options: JobStreamOptions<P>): Stream {
     } catch (caught) {
       // A request the day's budget could not carry: say how far this stream got.
       const err = caught instanceof RequestBudgetExhausted && !signal.aborted ? new TransientError(`${caught.message} (${progressNote()}.)`, { cause: caught }) : caught;
-      if (signal.aborted) {
-        const unfinished = track.inflightJobIds().filter((id) => track.launchedHere.has(id));
-        if (settings.cancelOnStop === true) {
-          for (const id of unfinished) await runner.cancel(id);
-        } else if (unfinished.length > 0) {
-          logger.info(`${name}: leaving ${unfinished.length} job(s) running on the vendor; they are in the state, and the next sync reads them`);
-        }
+      if (!signal.aborted) {
+        // This stream ends; the others go on while its jobs still run on the vendor.
+        track.handOverRunningJobs((job, release) =>
+          scheduler.watchUntilSettled(options.adapter, job.jobId, release, {
+            pollMs: settings.maxPollIntervalMs,
+            untilMs: Date.parse(job.launchedAt) + settings.jobTimeoutMs,
+            signal,
+            logger,
+          }),
+        );
       }
       throw err;
     } finally {
+      // Also when the read loop closes this stream without an error reaching it (a stop that
+      // came while the stream waited for stdout to drain): a stop is handled either way.
+      if (signal.aborted) await leaveOrCancelOnStop();
       track.close();
     }
   }

@@ -30,6 +30,8 @@ export class JobTracker<P> {
   /** Jobs this read launched (not adopted or resumed): the ones a stop may cancel. */
   readonly launchedHere = new Set<string>();
   private readonly slots = new Map<string, Release>();
+  /** Jobs handed to the scheduler to keep their slots after this read failed. */
+  private readonly handedOver = new Set<string>();
   completed = 0;
 
   constructor(
@@ -139,11 +141,25 @@ export class JobTracker<P> {
   }
 
   /**
-   * The read ended (done, failed or stopped): its slots go to the other streams, and its jobs are
-   * no longer polled. They stay in `state`, so the next sync resumes them.
+   * The read failed while the sync goes on: each job that holds a slot still runs on the vendor,
+   * so its slot goes to `watch` (which lets it go once the job has settled), not to another stream.
+   */
+  handOverRunningJobs(watch: (job: InflightJob, release: Release) => void): void {
+    for (const [key, job] of Object.entries(this.state.inflight)) {
+      const release = this.slots.get(key);
+      if (release === undefined) continue;
+      this.slots.delete(key);
+      this.handedOver.add(job.jobId);
+      watch(job, release);
+    }
+  }
+
+  /**
+   * The read ended (done, failed or stopped): its slots go to the other streams (unless handed
+   * over), and its jobs are no longer polled for it. They stay in `state`, so the next sync resumes them.
    */
   close(): void {
     for (const key of [...this.slots.keys()]) this.releaseSlot(key);
-    for (const job of Object.values(this.state.inflight)) this.scheduler.untrack(this.adapter, job.jobId);
+    for (const job of Object.values(this.state.inflight)) if (!this.handedOver.has(job.jobId)) this.scheduler.untrack(this.adapter, job.jobId);
   }
 }

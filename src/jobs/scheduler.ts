@@ -9,9 +9,12 @@
  * - A few result readers: at most that many results are downloaded and parsed at once, whatever
  *   the number of streams, so memory stays bounded.
  * - The count of the sync's slices over every stream, for "slice 5 of 12 of the sync".
+ * - The jobs a failed stream left running: they keep their slots until the vendor says they ended.
  */
-import { FairSlots } from './job-slots.js';
-import { JobObserver, type StatusSource } from './job-observer.js';
+import { messageOf } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { FairSlots, type Release } from './job-slots.js';
+import { JobObserver, SETTLED, type StatusSource } from './job-observer.js';
 import { SyncSlices } from './sync-slices.js';
 
 export interface SchedulerOptions {
@@ -29,6 +32,9 @@ export class JobScheduler {
   readonly slices = new SyncSlices();
   private readonly inflight = new Map<StatusSource, Set<string>>();
   private readonly observers = new Map<StatusSource, JobObserver>();
+  /** Stream reads under way; when none is left, nothing needs the slots watched jobs hold. */
+  private reading = 0;
+  private allReadsEnded = new AbortController();
 
   constructor(private readonly options: SchedulerOptions) {
     this.slots = new FairSlots(options.maxConcurrentJobs);
@@ -62,10 +68,67 @@ export class JobScheduler {
     this.observers.get(adapter)?.forget(jobId);
   }
 
+  /** A stream's read begins; call the returned function when it ends (whatever the outcome). */
+  enter(): () => void {
+    if (this.reading === 0 && this.allReadsEnded.signal.aborted) this.allReadsEnded = new AbortController();
+    this.reading++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--this.reading === 0) this.allReadsEnded.abort();
+    };
+  }
+
+  /**
+   * A failed stream's job still runs on the vendor (it stays in that stream's state for the next
+   * sync), so it keeps its slot until the vendor reports it settled or `untilMs` passes (its job
+   * timeout): `max_concurrent_jobs` holds across streams even after a failure. It stays among the
+   * jobs in flight, so another stream's batched poll round observes it for free. The watch ends
+   * when the last stream read of the scheduler ends (no one needs the slot any more) or the sync
+   * stops; its pauses never keep the process alive.
+   */
+  watchUntilSettled(adapter: StatusSource, jobId: string, release: Release, watch: { pollMs: number; untilMs: number; signal: AbortSignal; logger: Logger }): void {
+    const observer = this.observer(adapter);
+    const signal = AbortSignal.any([watch.signal, this.allReadsEnded.signal]);
+    const settle = (): void => {
+      release();
+      this.untrack(adapter, jobId);
+    };
+    void (async () => {
+      try {
+        while (!signal.aborted && Date.now() < watch.untilMs) {
+          const status = await observer.statusOf(jobId, signal, watch.pollMs);
+          if (SETTLED.has(status.state)) return;
+          await unrefSleep(Math.max(watch.pollMs, observer.waitBeforeNextRoundMs()), signal);
+        }
+      } catch (err) {
+        // Unknown from here on: the slot is let go rather than held on a guess.
+        if (!signal.aborted) watch.logger.debug(`job ${jobId}: no longer watched for its slot (${messageOf(err)})`);
+      } finally {
+        settle();
+      }
+    })();
+  }
+
   /** Jobs in flight across every stream and adapter. */
   inflightCount(): number {
     let n = 0;
     for (const ids of this.inflight.values()) n += ids.size;
     return n;
   }
+}
+
+/** A pause that does not keep the process alive and ends early (quietly) when the signal aborts. */
+function unrefSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -10,6 +10,7 @@ import { createEventsStream, type FixtureConfig } from '../fixtures/job-source.j
 import { startJobSim, type JobBehaviour, type JobParamsWire, type JobSim } from '../fixtures/job-sim.js';
 import { captureLogger, drive, idsOf } from './helpers.js';
 import { parseResult } from '../../src/formats/index.js';
+import { JobScheduler } from '../../src/jobs/scheduler.js';
 
 const PARTITIONS = ['alpha', 'beta'];
 const START = '2024-01-01';
@@ -483,6 +484,49 @@ describe('createJobStream: resume', () => {
     expect(s.api.requests.filter((q) => q.method === 'DELETE')).toHaveLength(0);
     expect(Object.values((r.lastState as { inflight: Record<string, { jobId: string }> }).inflight).map((j) => j.jobId).sort()).toEqual([...s.jobs.keys()].sort());
     expect(logger.lines.some((l) => l.includes('leaving 2 job(s) running on the vendor'))).toBe(true);
+  });
+
+  it('a stop that comes while the stream is paused (its consumer waits for stdout) still cancels with cancel_jobs_on_stop', async () => {
+    const { sim: s } = await sim(() => ({ durationMs: 60_000 }));
+    const controller = new AbortController();
+    const stream = createEventsStream(config(s, { max_concurrent_jobs: 2, cancel_jobs_on_stop: true }), captureLogger());
+    const events = stream.read({ syncMode: 'incremental', state: undefined, logger: captureLogger(), signal: controller.signal })[Symbol.asyncIterator]();
+    // Pull until a state names a launched job, then stop pulling (as the read loop does while stdout drains).
+    for (;;) {
+      const next = await events.next();
+      if (next.done) throw new Error('the stream ended before launching');
+      if (next.value.type === 'state' && Object.keys((next.value.state as { inflight: object }).inflight).length > 0) break;
+    }
+    controller.abort(new TransientError('sync interrupted'));
+    await events.return?.(undefined);
+    expect(s.api.requests.filter((q) => q.method === 'DELETE').length).toBeGreaterThan(0);
+  });
+
+  it("a stream that fails with a job still running keeps that job's slot until the job ends: max_concurrent_jobs holds across streams", async () => {
+    // events: alpha's first job fails at once, beta's first job runs 1.5 s (in flight when events fails);
+    // other: six short jobs, three at once when its head is done, if events' slots were let go.
+    const { sim: s } = await sim((key) => {
+      if (key.startsWith('alpha|2024-01-01')) return { fail: { code: 'invalid_request', message: 'bad partition' } };
+      if (key.startsWith('beta|2024-01-01')) return { durationMs: 1_500 };
+      return { durationMs: 300 };
+    });
+    const cfg = config(s, { max_concurrent_jobs: 3, max_poll_interval_ms: 50 });
+    const scheduler = new JobScheduler({ maxConcurrentJobs: 3 });
+    const events = createEventsStream(cfg, captureLogger(), undefined, { name: 'events', partitions: ['alpha', 'beta'], scheduler });
+    const other = createEventsStream(cfg, captureLogger(), undefined, { name: 'other', partitions: ['gamma', 'delta'], scheduler });
+    const [e, o] = await Promise.all([drive(events), drive(other)]);
+    expect(e.error).toBeInstanceOf(ConfigError);
+    expect(o.error).toBeUndefined();
+    expectExactSet(s, o.records, ['gamma', 'delta']);
+    // The failed stream's running job stays in its state for the next sync.
+    const left = Object.keys((e.lastState as { inflight: Record<string, unknown> }).inflight);
+    expect(left).toEqual(['beta|2024-01-01..2024-01-07']);
+    // Jobs running on the vendor at each launch (a failed job stops at once): never more than 3.
+    const jobs = [...s.jobs.values()];
+    const runningAt = (t: number): number =>
+      jobs.filter((j) => j.createdAt <= t && (j.behaviour.fail !== undefined ? j.createdAt === t : t < j.createdAt + (j.behaviour.durationMs ?? 0))).length;
+    expect(Math.max(...jobs.map((j) => runningAt(j.createdAt)))).toBeLessThanOrEqual(3);
+    expect(jobs.filter((j) => /^(gamma|delta)\|/.test(j.sliceKey))).toHaveLength(6);
   });
 
   it('on abort with cancel_jobs_on_stop, cancels the jobs this run launched', async () => {
