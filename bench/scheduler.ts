@@ -7,9 +7,11 @@
  * - nightly: 6 view exports × 1 portfolio × the one new monthly window (6 jobs, one per stream);
  * - backfill: 3 view exports × 4 portfolios × 5 monthly windows (60 jobs over 3 streams).
  * The floor is what the vendor allows at best: ⌈jobs ÷ slots⌉ × job duration. The figure is the
- * floor ÷ the time the sync spent on its jobs (first launch to last result downloaded, on the
- * sandbox's own clock), so 1.0 is the floor's speed (target ≥ 0.85); the whole process time is
- * reported beside it.
+ * floor ÷ the wall time of the whole `read` process (spawn to exit), so 1.0 is the floor's speed
+ * (target ≥ 0.85). Beside it: floor ÷ the time the sync spent on its jobs (first launch to last
+ * result downloaded, on the sandbox's clock), which leaves out the fixed cost of a process (Node
+ * start, config, view definitions: ~0.3 s, a quarter of a 1.2-s job but nothing next to real
+ * Addepar jobs of minutes). Both job lengths are run, 1.2 s and 6 s, to show that fixed part.
  *
  * Polls run from a twelfth to a sixth of a job length (0.1 to 0.2 s for 1.2-s jobs), as the
  * default 10-to-120-s polls are to Addepar jobs of ten minutes and more.
@@ -17,7 +19,10 @@
  * The request budget is not what this measures (bench:requests does): the sandbox's rate limits
  * are off and the connector's are raised so no request waits for them.
  *
- *   node dist/bench/scheduler.js [--job-seconds 1.2] [--runs 3]
+ *   node dist/bench/scheduler.js [--job-seconds 1.2,6] [--runs 3] [--cli path/to/source-addepar.js] [--no-write]
+ *
+ * `--cli` runs another build of the connector (e.g. one from before the scheduler, for a
+ * before/after table measured with the same settings).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,13 +33,18 @@ import { startAddeparSandbox } from '../src/sandbox/addepar/index.js';
 import { SYNTHETIC_PORTFOLIO_BASE } from '../src/sandbox/addepar/dataset.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, '../src/cli/source-addepar.js');
+const CLI = textArg('cli') ?? path.resolve(here, '../src/cli/source-addepar.js');
 const OUT = path.resolve(here, '../../bench/SCHEDULER.md');
 const SLOTS = 6;
 
-function arg(name: string, fallback: number): number {
+function textArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function arg(name: string, fallback: number): number {
+  const text = textArg(name);
+  return text === undefined ? fallback : Number(text);
 }
 
 interface Shape {
@@ -129,21 +139,28 @@ function fmt(n: number, digits = 2): string {
 }
 
 async function main(): Promise<void> {
-  const jobMs = arg('job-seconds', 1.2) * 1000;
+  const jobLengths = (textArg('job-seconds') ?? '1.2,6').split(',').map((x) => Number(x) * 1000);
   const runs = arg('runs', 3);
-  const lines = ['| shape | jobs | floor s | jobs s (median) | floor ÷ jobs time | process s | most jobs active | target ≥ 0.85 |', '|---|---:|---:|---:|---:|---:|---:|---|'];
+  const lines = [
+    '| shape | job s | jobs | floor s | wall s (median) | **floor ÷ wall time** | jobs s | floor ÷ jobs time | most jobs active | target ≥ 0.85 (wall) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
   let missed = false;
-  for (const shape of SHAPES) {
-    const samples = [];
-    for (let i = 0; i < runs; i++) {
-      process.stderr.write(`bench:scheduler: ${shape.name}, run ${i + 1}/${runs}...\n`);
-      samples.push(await measure(shape, jobMs));
+  for (const jobMs of jobLengths) {
+    for (const shape of SHAPES) {
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        process.stderr.write(`bench:scheduler: ${shape.name}, ${jobMs / 1000}-s jobs, run ${i + 1}/${runs}...\n`);
+        samples.push(await measure(shape, jobMs));
+      }
+      samples.sort((a, b) => a.processMs - b.processMs);
+      const m = samples[Math.floor(samples.length / 2)]!;
+      const wallRatio = m.floorMs / m.processMs;
+      if (wallRatio < 0.85) missed = true;
+      lines.push(
+        `| ${shape.name} | ${jobMs / 1000} | ${m.jobs} | ${fmt(m.floorMs / 1000)} | ${fmt(m.processMs / 1000)} | **${fmt(wallRatio)}** | ${fmt(m.jobsMs / 1000)} | ${fmt(m.floorMs / m.jobsMs)} | ${m.maxActive} | ${wallRatio >= 0.85 ? 'yes' : 'no'} |`,
+      );
     }
-    samples.sort((a, b) => a.jobsMs - b.jobsMs);
-    const m = samples[Math.floor(samples.length / 2)]!;
-    const ratio = m.floorMs / m.jobsMs;
-    if (ratio < 0.85) missed = true;
-    lines.push(`| ${shape.name} | ${m.jobs} | ${fmt(m.floorMs / 1000)} | ${fmt(m.jobsMs / 1000)} | ${fmt(ratio)} | ${fmt(m.processMs / 1000)} | ${m.maxActive} | ${ratio >= 0.85 ? 'yes' : 'no'} |`);
   }
   const table = lines.join('\n');
   console.log(table);
@@ -153,7 +170,7 @@ async function main(): Promise<void> {
       [
         '# Scheduler benchmark (`npm run bench:scheduler`)',
         '',
-        `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Addepar sandbox, jobs of ${jobMs / 1000} s (sandbox time, six stages), ${SLOTS} job slots and a queue quota of ${SLOTS}; median of ${runs} runs. Floor = ⌈jobs ÷ slots⌉ × job duration; "jobs time" = first launch to last download on the sandbox.`,
+        `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Addepar sandbox, jobs of ${jobLengths.map((ms) => ms / 1000).join(' s and ')} s (sandbox time, six stages), ${SLOTS} job slots and a queue quota of ${SLOTS}; median of ${runs} runs (by wall time). Floor = ⌈jobs ÷ slots⌉ × job duration; wall time = the whole \`read\` process, spawn to exit; "jobs time" = first launch to last download on the sandbox.`,
         '',
         table,
         '',

@@ -88,6 +88,21 @@ describe('source-impact spec, check and discover', () => {
     expect(uiOnly.message).toMatch(/"mp_ui_only_summary" \(Summary \(app only\)\) cannot be exported through the API/);
   });
 
+  it('check warns when the reports’ first sync needs more ReportExport calls than a day allows, and how to finish sooner', async () => {
+    const s = await sandbox();
+    const reports = (window?: string) => ({
+      start_date: dayOffset(-365),
+      report_exports: ['mp_action_listing_fast', 'mp_performance_by_day'].map((id, i) => ({ name: `report_${i}`, report_id: id, ...(window ? { window } : {}) })),
+    });
+    const weekly = await airbyte(['check'], tmp, { config: baseConfig(s, reports()) });
+    expect(connectionStatus(weekly).status).toBe('SUCCEEDED');
+    const warning = logs(weekly, 'WARN').find((l) => l.includes('ReportExport calls'));
+    expect(warning).toMatch(/^check: a first sync of report_exports needs 10[4-6] ReportExport calls \(report_0: 5[23] weeks, report_1: 5[23] weeks\), more than the 100 a day allows: it takes about 2 daily syncs/);
+    expect(warning).toMatch(/A larger window \(e\.g\. "month"\)/);
+    const monthly = await airbyte(['check'], tmp, { config: baseConfig(s, reports('month')) });
+    expect(logs(monthly, 'WARN').filter((l) => l.includes('ReportExport calls'))).toEqual([]);
+  });
+
   it('check explains a 401 without echoing the token', async () => {
     const s = await sandbox();
     const result = await airbyte(['check'], tmp, { config: baseConfig(s, { auth_token: 'wrong-token-12345' }) });

@@ -37,8 +37,12 @@ export interface ImpactRateLimitConfig extends RateLimitCommonConfig {
 export const IMPACT_DEFAULT_LIMITS = { requests_per_hour: 1000, report_exports_per_day: 100 } as const;
 
 /**
- * Report windows default to a week: a first sync of a year is 53 exports, inside the daily
- * ReportExport quota of 100 (daily windows would need 365, four days of quota).
+ * Report windows default to a week: a first sync of a year is 53 exports per report, inside the
+ * daily ReportExport quota of 100 for one report (daily windows would need 365, four days of
+ * quota). The default does not change with the number of reports: a report's window is part of
+ * its records' keys, so adding a report must not re-key the others. When the reports' first sync
+ * needs more calls than a day allows, `check` says so and how to finish sooner; the sync itself
+ * ends each day resumably at the quota and continues the next day.
  */
 export const DEFAULT_REPORT_WINDOW: ReportWindow = 'week';
 

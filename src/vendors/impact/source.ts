@@ -6,12 +6,11 @@
 import { ConfigError, messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CheckResult, Source, Stream } from '../../core/source.js';
-import { HttpError } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { JobScheduler } from '../../jobs/scheduler.js';
-import { addDays } from '../../jobs/windows.js';
+import { addDays, windowGrid } from '../../jobs/windows.js';
 import { ImpactApi } from './api.js';
-import { impactSpec, resolveSettings, type ImpactConfig } from './config.js';
+import { impactSpec, resolveSettings, type ImpactConfig, type ImpactSettings } from './config.js';
 import { createJobsStream } from './jobs-stream.js';
 import { todayUtc } from './job-listing.js';
 import { createReportStream } from './report-streams.js';
@@ -31,6 +30,15 @@ function checkReportNames(config: ImpactConfig): void {
     if (seen.has(r.name)) throw new ConfigError(`report_exports: the stream name "${r.name}" is used twice (or clashes with jobs/job_results); give each report a unique name`);
     seen.add(r.name);
   }
+}
+
+/**
+ * The ReportExport calls a first sync of the configured reports makes (one per complete window
+ * through yesterday), for the warning that it will not fit one day's quota.
+ */
+export function firstSyncExports(settings: Pick<ImpactSettings, 'reports'>, today: string): { exports: number; detail: string } {
+  const parts = settings.reports.map((r) => ({ name: r.name, n: windowGrid(r.startDate, addDays(today, -1), r.window).filter((w) => w.complete || r.includePartialWindow).length, window: r.window }));
+  return { exports: parts.reduce((sum, p) => sum + p.n, 0), detail: parts.map((p) => `${p.name}: ${p.n} ${p.window}${p.n === 1 ? '' : 's'}`).join(', ') };
 }
 
 /** Authentication failures arrive explained (ConfigError from ImpactApi); others keep their own message. */
@@ -62,6 +70,14 @@ export const impactSource: Source<ImpactConfig> = {
       logger.info(`check: listed ${jobs.length} job(s) created today on account ${settings.accountSid}`);
     } catch (err) {
       return { ok: false, message: explainCheckFailure(err) };
+    }
+    const firstSync = firstSyncExports(settings, today);
+    if (firstSync.exports > settings.rateLimit.report_exports_per_day) {
+      const days = Math.ceil(firstSync.exports / settings.rateLimit.report_exports_per_day);
+      logger.warn(
+        `check: a first sync of report_exports needs ${firstSync.exports.toLocaleString('en-US')} ReportExport calls (${firstSync.detail}), more than the ${settings.rateLimit.report_exports_per_day} a day allows: ` +
+          `it takes about ${days} daily syncs, each continuing where the last stopped. A larger window (e.g. "month") on some reports, or a later start_date, finishes sooner.`,
+      );
     }
     // What read will need: every configured report exists and can be exported through the API.
     // One listing of the account's reports, not an export (that would spend the daily quota).
