@@ -45,6 +45,15 @@ describe('JobObserver', () => {
     expect(a.single).toEqual([]);
   });
 
+  it('streams asking at the same moment share the round under way (one request, not one per stream)', async () => {
+    const a = adapter({ a: running, b: running, c: running }, true);
+    const observer = new JobObserver(a, () => ['a', 'b', 'c']);
+    const seen = await Promise.all(['a', 'b', 'c'].map((id) => observer.statusOf(id, signal)));
+    expect(seen).toEqual([running, running, running]);
+    expect(a.batches).toEqual([['a', 'b', 'c']]);
+    expect(a.single).toEqual([]);
+  });
+
   it('polls a job alone when the batch did not show it, or when the adapter has no batch', async () => {
     const batched = adapter({ unlisted: running, x: running }, true);
     await new JobObserver(batched, () => ['unlisted', 'x']).statusOf('unlisted', signal);

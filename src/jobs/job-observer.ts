@@ -11,8 +11,7 @@
  */
 import type { JobAdapter, JobState, JobStatus } from './types.js';
 
-/** States that never change again for the same job id. */
-/** States after which the vendor no longer runs the job. */
+/** States after which the vendor no longer runs the job (and that never change again for its id). */
 export const SETTLED: ReadonlySet<JobState> = new Set<JobState>(['completed', 'failed', 'cancelled', 'expired']);
 
 /** The part of an adapter that reports statuses (the same whatever the job parameters are). */
@@ -27,6 +26,8 @@ export interface ObservedStatus {
 export class JobObserver {
   private readonly known = new Map<string, ObservedStatus>();
   private lastRoundAt = Number.NEGATIVE_INFINITY;
+  /** The batched round under way, if any: a stream whose job it covers waits for it instead of asking again. */
+  private round: { ids: ReadonlySet<string>; result: Promise<Map<string, JobStatus>> } | undefined;
 
   constructor(
     private readonly adapter: StatusSource,
@@ -55,18 +56,39 @@ export class JobObserver {
   async statusOf(jobId: string, signal: AbortSignal, freshForMs = 0): Promise<JobStatus> {
     const seen = this.known.get(jobId);
     if (seen !== undefined && (SETTLED.has(seen.status.state) || this.now() - seen.at < freshForMs)) return seen.status;
-    this.lastRoundAt = this.now();
     if (this.adapter.statuses !== undefined) {
-      const wanted = [jobId, ...this.inflight().filter((id) => id !== jobId && this.settled(id) === undefined)];
-      const observed = await this.adapter.statuses(wanted, signal);
-      const at = this.now();
-      for (const [id, status] of observed) this.known.set(id, { status, at });
-      const mine = observed.get(jobId);
-      if (mine !== undefined) return mine;
+      const shared = this.round;
+      if (shared !== undefined && shared.ids.has(jobId)) {
+        // Another stream's round is asking about this job right now: its answer serves both.
+        const mine = (await shared.result.catch(() => undefined))?.get(jobId);
+        if (mine !== undefined) return mine;
+      } else {
+        const mine = (await this.batchRound(jobId, signal)).get(jobId);
+        if (mine !== undefined) return mine;
+      }
     }
+    this.lastRoundAt = this.now();
     const status = await this.adapter.status(jobId, signal);
     this.known.set(jobId, { status, at: this.now() });
     return status;
+  }
+
+  /** One batched round over every unsettled job in flight (this one first); shared while under way. */
+  private async batchRound(jobId: string, signal: AbortSignal): Promise<Map<string, JobStatus>> {
+    this.lastRoundAt = this.now();
+    const wanted = [jobId, ...this.inflight().filter((id) => id !== jobId && this.settled(id) === undefined)];
+    const result = this.adapter.statuses!(wanted, signal).then((observed) => {
+      const at = this.now();
+      for (const [id, status] of observed) this.known.set(id, { status, at });
+      return observed;
+    });
+    const round = { ids: new Set(wanted), result };
+    this.round = round;
+    try {
+      return await result;
+    } finally {
+      if (this.round === round) this.round = undefined;
+    }
   }
 
   /** Drops what is known about a job (relaunched, or fully read). */
