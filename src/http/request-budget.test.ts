@@ -117,6 +117,23 @@ describe('RequestBudget', () => {
     // Nothing but hashes and times on disk.
     expect(readdirSync(dir).every((f) => /^requests-[0-9a-f]{20}-\d+\.log$/.test(f))).toBe(true);
   });
+
+  it('a request whose process died with it in flight still counts for the next process (its send is on record)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jobtap-ledger-'));
+    dirs.push(dir);
+    const limits: RequestLimit[] = [{ noun: 'requests', requests: 4, windowMs: 600_000 }];
+    const killed = new RequestBudget({ vendor: 'Addepar', limits, logger: logger(), ledger: new FileRequestLedger(dir, 'https://a.example/api|1', 600_000) });
+    await spend(killed, 2);
+    // Two more sent, never completed: the process is SIGKILLed before done() runs.
+    await killed.acquire('default');
+    await killed.acquire('default');
+    const next = new RequestBudget({ vendor: 'Addepar', limits, logger: logger(), ledger: new FileRequestLedger(dir, 'https://a.example/api|1', 600_000) });
+    expect(next.usedIn(limits[0]!)).toBe(4);
+    // A completed request counts once (its send and completion lines are one request).
+    const ledger = new FileRequestLedger(dir, 'https://a.example/api|9', 600_000);
+    ledger.begin('default', Date.now())(Date.now());
+    expect(new FileRequestLedger(dir, 'https://a.example/api|9', 600_000).othersSince(Date.now() - 1_000)).toHaveLength(1);
+  });
 });
 
 describe('RequestBudget.pollPaceMs', () => {

@@ -164,13 +164,15 @@ export class RequestBudget {
         this.entries.push(entry);
         this.counters.requests++;
         if (waited) this.counters.budgetWaits++;
+        // Written before the request goes out, so a process killed with it in flight still counts it.
+        const completed = this.ledger.begin(category, now);
         let finished = false;
         return {
           done: () => {
             if (finished) return;
             finished = true;
             entry.at = this.now();
-            this.ledger.record({ at: entry.at, category });
+            completed(entry.at);
             this.prune(entry.at);
           },
         };

@@ -5,10 +5,13 @@
  * record each process would start with a full budget and the vendor would answer 429.
  *
  * One append-only file per account and time bucket (the bucket is as long as the longest limit
- * window, so the current and the previous bucket hold every request that still counts); lines are
- * `<completed at, epoch ms> <category> <process tag>`. Appends of one short line are atomic on
- * local file systems, so no lock is needed; files of older buckets are deleted. Nothing secret is
- * written: the file name is a hash of the account, the lines are times and categories.
+ * window, so the current and the previous bucket hold every request that still counts). A request
+ * writes a line when it is sent and another when it completes, `<epoch ms> <category> <process
+ * tag> <sequence> <S|D>`: a request whose process was killed while it was in flight (SIGKILL, an
+ * OOM kill) still counts for the next process, as if it completed up to a request timeout after it
+ * was sent. Appends of one short line are atomic on local file systems, so no lock is needed;
+ * files of older buckets are deleted. Nothing secret is written: the file name is a hash of the
+ * account, the lines are times and categories.
  *
  * When the directory cannot be written the ledger keeps nothing and the budget falls back to
  * this process's own requests (a 429 is then still waited out).
@@ -25,11 +28,17 @@ export interface LedgerEntry {
 }
 
 export interface RequestLedger {
-  /** Requests other processes recorded that completed after `sinceMs` (real epoch ms). */
+  /** Requests other processes recorded that completed (or may complete) after `sinceMs` (real epoch ms). */
   othersSince(sinceMs: number): LedgerEntry[];
-  /** Records one of this process's requests. */
-  record(entry: LedgerEntry): void;
+  /** Records that one of this process's requests is sent; call the result when it completed. */
+  begin(category: string, at: number): (completedAt: number) => void;
 }
+
+/**
+ * How long after it was sent a request whose completion no line records is counted: it may still
+ * be in flight, or its process died with it in flight (the longest a request waits for headers).
+ */
+export const UNFINISHED_REQUEST_MS = 60_000;
 
 /** Where ledgers live: $JOBTAP_CACHE_DIR, else $XDG_CACHE_HOME/jobtap, else ~/.cache/jobtap, else the temp dir. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -47,12 +56,13 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** A ledger that remembers nothing beyond this process (used when no directory is writable). */
 export const noLedger: RequestLedger = {
   othersSince: () => [],
-  record: () => undefined,
+  begin: () => () => undefined,
 };
 
 export class FileRequestLedger implements RequestLedger {
   private readonly tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly prefix: string;
+  private sequence = 0;
   private broken = false;
 
   /**
@@ -76,9 +86,11 @@ export class FileRequestLedger implements RequestLedger {
 
   othersSince(sinceMs: number): LedgerEntry[] {
     if (this.broken) return [];
-    const out: LedgerEntry[] = [];
     const now = Date.now();
-    for (let b = this.bucket(sinceMs); b <= this.bucket(now); b++) {
+    // A request's lines by process tag and sequence: its completion, or else when it was sent.
+    const requests = new Map<string, { category: string; sent?: number; done?: number }>();
+    // Its send line may be in the bucket before `sinceMs` while it completed after.
+    for (let b = this.bucket(sinceMs - UNFINISHED_REQUEST_MS); b <= this.bucket(now); b++) {
       let text: string;
       try {
         text = readFileSync(this.file(b), 'utf8');
@@ -86,19 +98,36 @@ export class FileRequestLedger implements RequestLedger {
         continue;
       }
       for (const line of text.split('\n')) {
-        const [at, category, tag] = line.split(' ');
+        const [at, category, tag, seq, kind] = line.split(' ');
         if (tag === undefined || tag === this.tag || category === undefined) continue;
         const t = Number(at);
-        if (Number.isFinite(t) && t > sinceMs) out.push({ at: t, category });
+        if (!Number.isFinite(t)) continue;
+        const key = seq === undefined ? `${tag} ${line}` : `${tag} ${seq}`;
+        const request = requests.get(key) ?? { category };
+        if (kind === 'S') request.sent = t;
+        else request.done = t; // a completion line (or one of an older jobtap, which wrote only those)
+        requests.set(key, request);
       }
+    }
+    const out: LedgerEntry[] = [];
+    for (const r of requests.values()) {
+      const at = r.done ?? Math.min(r.sent! + UNFINISHED_REQUEST_MS, Math.max(now, r.sent!));
+      if (r.done === undefined && r.sent! + UNFINISHED_REQUEST_MS <= sinceMs) continue;
+      if (at > sinceMs) out.push({ at, category: r.category });
     }
     return out;
   }
 
-  record(entry: LedgerEntry): void {
+  begin(category: string, at: number): (completedAt: number) => void {
+    const seq = ++this.sequence;
+    this.append(at, `${Math.round(at)} ${category} ${this.tag} ${seq} S\n`);
+    return (completedAt) => this.append(completedAt, `${Math.round(completedAt)} ${category} ${this.tag} ${seq} D\n`);
+  }
+
+  private append(at: number, line: string): void {
     if (this.broken) return;
     try {
-      appendFileSync(this.file(this.bucket(entry.at)), `${Math.round(entry.at)} ${entry.category} ${this.tag}\n`);
+      appendFileSync(this.file(this.bucket(at)), line);
     } catch (err) {
       this.fail(err);
     }
