@@ -2,72 +2,19 @@
  * Addepar's published rate limits through the real CLI: the sandbox enforces 50 requests per 15
  * minutes and 1,000 per 24 hours per firm (on a fast clock), and cancels requests running over
  * 60 s. jobtap must finish backfills that need more than one window without a single 429, wait
- * out 429s another client provokes, end a sync cleanly when the day's quota is used up (the next
- * sync finishing the rest, nothing lost or read twice), find a job whose launch answer was lost,
- * and never hold a download open while a slow destination takes its records.
+ * out 429s another client provokes, find a job whose launch answer was lost, and never hold a
+ * download open while a slow destination takes its records. The day's quota: daily-quota.test.ts
+ * (a file of its own so the two long tests run side by side).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
-import { parseJsonLines, runCli, spawnCli } from '../helpers/cli.js';
+import { parseJsonLines, spawnCli } from '../helpers/cli.js';
 import { assertValidAirbyteMessages } from '../helpers/protocol.js';
-import {
-  airbyte,
-  baseConfig,
-  expectedViewRecords,
-  Harness,
-  holdingsCatalog,
-  launchesFor,
-  nextState,
-  ofType,
-  recordsOf,
-  SOURCE,
-  withoutEntityId,
-  type Json,
-} from './harness.js';
+import { airbyte, baseConfig, expectedViewRecords, Harness, holdingsCatalog, launchesFor, nextState, ofType, recordsOf, SOURCE, withoutEntityId, type Json } from './harness.js';
+import { BACKFILL, errors, expectedBackfill, key, logs, MONTHS, PORTFOLIOS, sortByKey } from './backfill.js';
 
 const h = new Harness();
 afterEach(() => h.close());
-
-const MONTHS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'].map((m) => {
-  const start = `2024-${m}-01`;
-  const end = new Date(Date.UTC(2024, Number(m), 0)).toISOString().slice(0, 10);
-  return { start, end };
-});
-const PORTFOLIOS = [101, 102, 103];
-/** One view export, three portfolios, twelve monthly windows: 36 jobs, more requests than one 15-minute window allows. */
-const BACKFILL = {
-  start_date: '2024-01-01',
-  end_date: '2024-12-31',
-  max_concurrent_jobs: 6,
-  view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: PORTFOLIOS, output_type: 'CSV' }],
-};
-
-function expectedBackfill(): Json[] {
-  const out: Json[] = [];
-  for (const id of PORTFOLIOS) for (const w of MONTHS) out.push(...expectedViewRecords(12, 'ENTITY', id, w));
-  return out;
-}
-
-function key(r: Json): string {
-  return `${String(r.portfolio_id)}|${String(r.window_start)}|${String(r.window_end)}|${String(r.path)}`;
-}
-
-function sortByKey(records: Json[]): Json[] {
-  return [...records].sort((a, b) => key(a).localeCompare(key(b)));
-}
-
-function logs(messages: Json[]): string[] {
-  return ofType(messages, 'LOG').map((m) => String((m.log as Json).message));
-}
-
-function errors(messages: Json[]): Json[] {
-  return ofType(messages, 'TRACE')
-    .map((m) => (m.trace as Json).error as Json | undefined)
-    .filter((e): e is Json => e !== undefined);
-}
 
 describe('Addepar rate limits', () => {
   it('a backfill that needs more requests than one 15-minute window allows completes without a single 429', async () => {
@@ -172,54 +119,6 @@ describe('Addepar rate limits', () => {
     expect(logs(r.messages).filter((l) => l.startsWith('Addepar rate limit (HTTP 429, X-RateLimit-Retry-After: 60 s): waiting 1 min'))).toHaveLength(6);
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual([...expectedViewRecords(12, 'ENTITY', 101, MONTHS[0]!), ...expectedViewRecords(12, 'ENTITY', 102, MONTHS[0]!)]);
   }, 120_000);
-
-  it("the day's quota ends each sync with a resumable transient_error; the next days' syncs finish with no key lost or repeated", async () => {
-    const sb = await h.sandbox({ rateLimits: { requestsPerDay: 40 } });
-    const catalog = h.file('cat.json', await holdingsCatalog(h));
-    const config = h.file('c.json', baseConfig(sb, BACKFILL));
-    const first = await airbyte(['read', '--config', config, '--catalog', catalog], 90_000);
-    expect(first.code).toBe(1);
-    const [error] = errors(first.messages);
-    expect(error?.failure_type).toBe('transient_error');
-    expect(String(error?.message)).toMatch(
-      /^Addepar's daily request limit \(40 per 24 h\) is used up: \d+ of 36 jobs of stream holdings done this sync \(\d+ request\(s\) were left, too few for another job\); the next sync continues from here\.$/,
-    );
-    expect(sb.stats().served429).toBe(0);
-    const done = Number(/: (\d+) of 36 jobs/.exec(String(error?.message))![1]);
-    expect(done).toBeGreaterThan(0);
-    expect(done).toBeLessThan(36);
-    // Every job it launched was finished and read: nothing is left in flight for tomorrow.
-    expect(Object.keys(((nextState(first.messages)[0]!.stream as Json).stream_state as Json).inflight as Json)).toEqual([]);
-
-    // Each next day (sandbox clock; the request ledger of the day before has expired too) a sync
-    // continues from the last state, until the backfill is complete.
-    let state = nextState(first.messages);
-    const delivered = [...recordsOf(first.messages, 'holdings')];
-    let finished = false;
-    for (let day = 2; day <= 5 && !finished; day++) {
-      sb.clock.advance(24 * 3_600_000 + 60_000);
-      const ledger = mkdtempSync(path.join(tmpdir(), 'jobtap-next-day-'));
-      try {
-        const run = await runCli(SOURCE, ['read', '--config', config, '--catalog', catalog, '--state', h.file(`s${day}.json`, state)], {
-          env: { JOBTAP_CACHE_DIR: ledger },
-          timeoutMs: 90_000,
-        });
-        assertValidAirbyteMessages(run.messages);
-        delivered.push(...recordsOf(run.messages, 'holdings'));
-        state = nextState(run.messages);
-        if (run.code === 0) finished = true;
-        else expect(errors(run.messages).map((e) => e.failure_type)).toEqual(['transient_error', 'transient_error']);
-      } finally {
-        rmSync(ledger, { recursive: true, force: true });
-      }
-    }
-    expect(finished).toBe(true);
-    const all = withoutEntityId(delivered);
-    expect(new Set(all.map(key)).size).toBe(all.length);
-    expect(sortByKey(all)).toEqual(sortByKey(expectedBackfill()));
-    for (const id of PORTFOLIOS) for (const w of MONTHS) expect(launchesFor(sb, id, w.start)).toBe(1);
-    expect(sb.stats().served429).toBe(0);
-  }, 180_000);
 
   it('a launch whose answer was lost (connection reset after Addepar created the job) is found in the job list: no orphan job', async () => {
     const lost = createFaultInjector([
