@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /build/dist/src ./dist/src
 COPY schemas ./schemas
 COPY catalog ./catalog
+COPY LICENSE ./LICENSE
 # A fixed entry file, so ENTRYPOINT and AIRBYTE_ENTRYPOINT need no build-time expansion.
 RUN printf "import './dist/src/cli/source-%s.js';\n" "${CONNECTOR}" > main.js \
  && test -f "dist/src/cli/source-${CONNECTOR}.js"

@@ -22,6 +22,20 @@ function instruction(name: string): string[] {
     .map((l) => l.trim().slice(name.length + 1).trim());
 }
 
+describe('.dockerignore', () => {
+  it('keeps local installs, builds, outputs and secrets out of the build context, but not what the image copies', () => {
+    const ignored = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    for (const entry of ['node_modules', 'dist', 'demo-output', '.git']) expect(ignored).toContain(entry);
+    const copied = instruction('COPY')
+      .filter((c) => !c.startsWith('--from'))
+      .flatMap((c) => c.split(/\s+/).slice(0, -1));
+    for (const source of copied) expect(ignored, source).not.toContain(source);
+  });
+});
+
 describe('Dockerfile', () => {
   it('follows the Airbyte connector conventions', () => {
     const froms = instruction('FROM');
@@ -38,6 +52,8 @@ describe('Dockerfile', () => {
     expect(labels).toContain('io.airbyte.name="jobtap/source-${CONNECTOR}"');
     expect(labels).toContain('io.airbyte.version="${VERSION}"');
     expect(JSON.parse(instruction('ENTRYPOINT').at(-1)!)).toEqual(['node', `${WORKDIR}/main.js`]);
+    // The image carries the license its package declares.
+    expect(instruction('COPY')).toContain('LICENSE ./LICENSE');
   });
 
   describe('production install', () => {
