@@ -28,8 +28,9 @@ COPY LICENSE ./LICENSE
 RUN printf "import './dist/src/cli/source-%s.js';\n" "${CONNECTOR}" > main.js \
  && test -f "dist/src/cli/source-${CONNECTOR}.js"
 ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/main.js"
-# The connectors' Node options (src/cli/node-options.ts: a small young generation keeps memory flat).
-ENV NODE_OPTIONS="--max-semi-space-size=1"
+# The connectors' Node options (src/cli/node-options.ts: a small young generation and a 1.5 GB old
+# generation keep memory flat).
+ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=1536"
 LABEL io.airbyte.name="jobtap/source-${CONNECTOR}" \
       io.airbyte.version="${VERSION}"
 USER node
