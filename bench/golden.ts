@@ -19,7 +19,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { ZipArchive } from '../src/formats/xlsx/zip.js';
 import { cliArgs, createWorkdir, PROTOCOLS, startStandIn, writeCatalogs, type Protocol } from './cli-path.js';
 import { ensureData, type DataFormat } from './data.js';
 import { ROOT } from './paths.js';
@@ -55,6 +57,29 @@ async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * What an input file holds: its bytes, except for a workbook, whose zip carries the time it was
+ * written (entry dates and docProps/core.xml), so a workbook generated on another day from the same
+ * seed differs in bytes only there. For XLSX: every other part's name and inflated content.
+ */
+async function inputFingerprint(path: string): Promise<{ bytes: number; sha256: string }> {
+  const bytes = statSync(path).size;
+  if (!path.endsWith('.xlsx')) return { bytes, sha256: await fileSha256(path) };
+  const handle = await open(path, 'r');
+  try {
+    const zip = await ZipArchive.open(handle, bytes, basename(path));
+    const hash = createHash('sha256');
+    for (const entry of [...zip.entries].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === 'docProps/core.xml') continue;
+      hash.update(`${entry.name}\0`);
+      for await (const chunk of zip.read(entry)) hash.update(chunk);
+    }
+    return { bytes, sha256: `parts:${hash.digest("hex")}` };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Runs one CLI sync and fingerprints its normalised RECORD lines (optionally writing them to `dumpPath`). */
@@ -129,7 +154,7 @@ async function main(): Promise<void> {
       const rows = fullRows / scale;
       process.stderr.write(`${format} ${rows} rows: preparing data (cached in bench/.data)...\n`);
       const file = await ensureData(format, rows);
-      found.inputs[basename(file)] = { bytes: statSync(file).size, sha256: await fileSha256(file) };
+      found.inputs[basename(file)] = await inputFingerprint(file);
       const standIn = await startStandIn(file, work);
       try {
         const catalogs = writeCatalogs(standIn, work);
