@@ -193,3 +193,18 @@ export function expectedViewRecords(viewId: number, portfolioType: string, portf
 export function withoutEntityId(records: Json[]): Json[] {
   return records.map(({ entity_id: _e, ...rest }) => rest);
 }
+
+/** The most jobs active on the sandbox at once, and how many exports (view × output type) they belonged to then. */
+export function peakActive(sb: AddeparSandbox): { peak: number; streamsAtPeak: number } {
+  let peak = 0;
+  let streamsAtPeak = 0;
+  for (const job of sb.jobs) {
+    const t = job.createdAt;
+    const active = sb.jobs.filter((j) => j.createdAt <= t && (j.completedAt === undefined || j.completedAt > t));
+    if (active.length > peak) {
+      peak = active.length;
+      streamsAtPeak = new Set(active.map((j) => `${String(j.parameters.view_id)}|${String(j.parameters.output_type)}`)).size;
+    }
+  }
+  return { peak, streamsAtPeak };
+}

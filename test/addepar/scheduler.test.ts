@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { singerLogLine } from '../helpers/singer-log.js';
-import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, ofType, recordsOf, singer, TAP, withoutEntityId, type Json } from './harness.js';
+import { airbyte, baseConfig, configuredCatalog, expectedViewRecords, Harness, ofType, peakActive, recordsOf, singer, TAP, withoutEntityId, type Json } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -31,20 +31,6 @@ function statusesOf(messages: Json[], stream: string): string[] {
     .map((s) => s.status);
 }
 
-/** The most jobs active on the sandbox at once, and the streams (output types) among them then. */
-function peakActive(sb: Awaited<ReturnType<Harness['sandbox']>>): { peak: number; streamsAtPeak: number } {
-  let peak = 0;
-  let streamsAtPeak = 0;
-  for (const job of sb.jobs) {
-    const t = job.createdAt;
-    const active = sb.jobs.filter((j) => j.createdAt <= t && (j.completedAt === undefined || j.completedAt > t));
-    if (active.length > peak) {
-      peak = active.length;
-      streamsAtPeak = new Set(active.map((j) => `${String(j.parameters.view_id)}|${String(j.parameters.output_type)}`)).size;
-    }
-  }
-  return { peak, streamsAtPeak };
-}
 
 describe('one job scheduler per sync', () => {
   it("runs the jobs of several exports side by side, never more than max_concurrent_jobs across them (Addepar's queue quota refuses none)", async () => {

@@ -8,8 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseJsonLines, runCli, spawnCli } from '../helpers/cli.js';
 import { assertValidSingerMessages } from '../helpers/protocol.js';
 import { prng } from '../../src/sandbox/framework/prng.js';
-import type { AddeparSandbox } from '../../src/sandbox/addepar/index.js';
-import { baseConfig, expectedViewRecords, Harness, ofType, singer, TAP, withoutEntityId, type Json } from './harness.js';
+import { baseConfig, expectedViewRecords, Harness, ofType, peakActive, singer, TAP, withoutEntityId, type Json } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -52,20 +51,6 @@ async function exportsCatalog(config: string): Promise<string> {
   });
 }
 
-/** The most jobs active on the sandbox at once, and how many exports they belonged to then. */
-function peakActive(sb: AddeparSandbox): { peak: number; streamsAtPeak: number } {
-  let peak = 0;
-  let streamsAtPeak = 0;
-  for (const job of sb.jobs) {
-    const t = job.createdAt;
-    const active = sb.jobs.filter((j) => j.createdAt <= t && (j.completedAt === undefined || j.completedAt > t));
-    if (active.length > peak) {
-      peak = active.length;
-      streamsAtPeak = new Set(active.map((j) => `${String(j.parameters.view_id)}|${String(j.parameters.output_type)}`)).size;
-    }
-  }
-  return { peak, streamsAtPeak };
-}
 
 describe('tap-addepar: one job scheduler per sync', () => {
   it('runs the exports side by side within max_concurrent_jobs; SCHEMA before each stream’s records; bookmarks of every stream', async () => {
