@@ -193,6 +193,22 @@ describe('README, as written, from an installed package', () => {
         expect(first.filter((m) => m.type === 'RECORD').length).toBeGreaterThan(0);
         expect(second.filter((m) => m.type === 'RECORD').length).toBeLessThan(first.filter((m) => m.type === 'RECORD').length);
       }, 300_000);
+
+      it('"works the same way": the Airbyte commands with source-impact and the Singer ones with tap-addepar', () => {
+        // README says so under each block; the other two connectors, installed, run those blocks too.
+        const airbyte = block('Airbyte')[0]!.text.replaceAll('source-addepar', 'source-impact').replaceAll('addepar', 'impact');
+        const singer = block('Singer and Meltano')[0]!.text.replaceAll('tap-impact', 'tap-addepar').replaceAll('impact', 'addepar');
+        const a = runBlock(airbyte, work, 300_000);
+        expect(a.code, a.stderr).toBe(0);
+        const airbyteOut = jsonl('impact-1.jsonl');
+        assertValidAirbyteMessages(airbyteOut);
+        expect(airbyteOut.filter((m) => m.type === 'RECORD').length).toBeGreaterThan(0);
+        const t = runBlock(singer, work, 300_000);
+        expect(t.code, t.stderr).toBe(0);
+        const singerOut = jsonl('addepar-1.jsonl');
+        assertValidSingerMessages(singerOut);
+        expect(singerOut.filter((m) => m.type === 'RECORD').length).toBeGreaterThan(0);
+      }, 600_000);
     });
   });
 });
