@@ -2,7 +2,7 @@
  * Results with nothing in them, through the real CLI: a job Addepar completes without results
  * (its download answers 404) is zero records and a moved cursor, not a wait for the job timeout;
  * an empty XLSX or JSON body is a broken download (fetched again, then a transient error naming
- * the file); an empty CSV body is zero records with a warning naming the job and slice.
+ * the file); an empty CSV or TSV body is zero records with a warning naming the job and slice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultInjector } from '../../src/sandbox/framework/faults.js';
@@ -66,10 +66,13 @@ describe('empty results', () => {
     expect(recordsOf(r.messages, 'holdings')).toEqual([]);
   });
 
-  it('an empty CSV body (not even a header row) is zero records, with a warning naming the job and slice', async () => {
-    const faults = emptyDownloads('text/csv', 1);
+  it.each([
+    ['CSV', 'text/csv'],
+    ['TSV', 'text/tab-separated-values'],
+  ])('an empty %s body (not even a header row) is zero records, with a warning naming the job and slice', async (outputType, contentType) => {
+    const faults = emptyDownloads(contentType, 1);
     const sb = await h.sandbox({ interceptors: [faults.interceptor] });
-    const config = h.file('c.json', baseConfig(sb, { end_date: JAN.end, max_concurrent_jobs: 1 }));
+    const config = h.file('c.json', baseConfig(sb, { end_date: JAN.end, max_concurrent_jobs: 1, view_exports: [{ name: 'holdings', view_id: 12, portfolio_type: 'ENTITY', portfolio_ids: [101, 102], output_type: outputType }] }));
     const r = await airbyte(['read', '--config', config, '--catalog', h.file('cat.json', await holdingsCatalog(h))]);
     expect(r.code, r.stderr).toBe(0);
     expect(withoutEntityId(recordsOf(r.messages, 'holdings'))).toEqual(expectedViewRecords(12, 'ENTITY', 102, JAN));
