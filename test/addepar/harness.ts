@@ -21,7 +21,7 @@ export type Json = Record<string, unknown>;
  * 15 minutes, 1,000 per day), on a clock 100× real time, so a 15-minute window passes in 9 s and a
  * test that needs more requests than a window allows still finishes in seconds. The 60-second
  * request limit is raised to 10 sandbox minutes (6 s real) here: at ×100 it would be 0.6 s of real
- * time, which a loaded CI machine can spend on one local request; jobs-lifecycle.test.ts meets
+ * time, which a loaded CI machine can spend on one local request; rate-limits.test.ts meets
  * the 60-second limit itself at a clock where it means something.
  */
 export const TEST_CLOCK_SPEED = 100;
