@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { Source } from '../core/source.js';
 import { emptyState } from '../core/state.js';
 import { readStateFile } from '../core/state-file.js';
-import { airbyteCatalog, selectConfiguredStreams } from '../protocol/airbyte-catalog.js';
+import { airbyteCatalog, configuredStreamNames, selectConfiguredStreams } from '../protocol/airbyte-catalog.js';
 import { AirbyteSink } from '../protocol/airbyte-sink.js';
 import { AirbyteWriter } from '../protocol/airbyte-writer.js';
 import { guardConsole } from '../protocol/console-guard.js';
@@ -112,7 +112,8 @@ export async function runAirbyte<C>(source: Source<C>, argv: string[]): Promise<
       const rawCatalog = await readJsonFile(opts.catalog, 'catalog file');
       const state = opts.state === undefined ? emptyState() : await readStateFile(opts.state);
       if (state.sharedState !== undefined && Object.keys(state.sharedState).length > 0) logger.warn('The GLOBAL shared_state is ignored: jobtap streams keep per-stream state');
-      const offered = await source.streams(config, logger);
+      // Only what the catalog selects is built (an Addepar export's view definitions cost requests).
+      const offered = await source.streams(config, logger, { only: configuredStreamNames(rawCatalog) });
       const { selected, unavailable } = selectConfiguredStreams(rawCatalog, offered, opts.catalog);
       await runSyncUntilInterrupted({
         streams: selected,

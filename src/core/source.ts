@@ -127,6 +127,11 @@ export interface ConnectorSpec {
 
 export type CheckResult = { ok: true } | { ok: false; message: string };
 
+export interface StreamsOptions {
+  /** The streams the caller will read; others need not be built. Undefined: every stream. */
+  only?: ReadonlySet<string>;
+}
+
 export interface Source<Config> {
   /** Connector name, e.g. "source-addepar"; Singer front ends use the tap name instead. */
   name: string;
@@ -138,8 +143,11 @@ export interface Source<Config> {
   spec(): ConnectorSpec;
   /** Called with a config that already passed JSON Schema validation against spec(). */
   check(config: Config, logger: Logger): Promise<CheckResult>;
-  /** Every stream this config offers (discover), ready to read. */
-  streams(config: Config, logger: Logger): Promise<Stream[]>;
+  /**
+   * Every stream this config offers (discover), ready to read. With `only` (a read's catalog), the
+   * source may leave out the other streams, and the requests that building them would cost.
+   */
+  streams(config: Config, logger: Logger, options?: StreamsOptions): Promise<Stream[]>;
   /**
    * Secrets derived from the config's secrets as they appear on the wire, e.g. the base64 of
    * `key:secret` in a Basic Authorization header: masked everywhere like the secrets themselves.

@@ -28,6 +28,19 @@ export function airbyteCatalog(streams: StreamInfo[]): Record<string, unknown> {
  * Streams the source does not offer (any more) are listed apart, so the sync reads the others.
  * `file` names the catalog in errors.
  */
+/** The stream names a configured catalog lists, or undefined when it is not one (selectConfiguredStreams says why). */
+export function configuredStreamNames(raw: unknown): ReadonlySet<string> | undefined {
+  const streams = raw !== null && typeof raw === 'object' ? (raw as { streams?: unknown }).streams : undefined;
+  if (!Array.isArray(streams)) return undefined;
+  const names = new Set<string>();
+  for (const entry of streams) {
+    const name = (entry as { stream?: { name?: unknown } } | null)?.stream?.name;
+    if (typeof name !== 'string') return undefined;
+    names.add(name);
+  }
+  return names;
+}
+
 export function selectConfiguredStreams(raw: unknown, offered: Stream[], file: string): { selected: SelectedStream[]; unavailable: string[] } {
   if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { streams?: unknown }).streams)) {
     throw new ConfigError(`Catalog file ${file} must be a ConfiguredAirbyteCatalog: an object with a "streams" array`);

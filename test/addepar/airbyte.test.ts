@@ -93,6 +93,19 @@ describe('source-addepar discover and read', () => {
     expect(sb.jobs).toHaveLength(0);
   });
 
+  it('a read that selects only the jobs stream asks for no view definitions or attributes', async () => {
+    const sb = await h.sandbox();
+    const config = h.file('c.json', baseConfig(sb));
+    const discover = await airbyte(['discover', '--config', config]);
+    const catalog = h.file('cat.json', configuredCatalog(discover.messages, 'full_refresh', ['jobs']));
+    const before = sb.requests.length;
+    const r = await airbyte(['read', '--config', config, '--catalog', catalog]);
+    expect(r.code, r.stderr).toBe(0);
+    const paths = sb.requests.slice(before).map((q) => q.path);
+    expect(paths.filter((p) => /\/v1\/(portfolio\/views|attributes)/.test(p))).toEqual([]);
+    expect(paths.length).toBeGreaterThan(0);
+  });
+
   it('full refresh reads every portfolio × window with exact typed records, and the jobs stream', async () => {
     const sb = await h.sandbox();
     const config = h.file('c.json', baseConfig(sb, { query_exports: [queryExport] }));

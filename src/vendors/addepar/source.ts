@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, messageOf } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { unusableStream, type CheckResult, type ConnectorSpec, type Source, type Stream } from '../../core/source.js';
+import { unusableStream, type CheckResult, type ConnectorSpec, type Source, type Stream, type StreamsOptions } from '../../core/source.js';
 import { HttpError } from '../../http/client.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { AddeparApi, createAddeparHttpClient, explainAuthFailure } from './api.js';
@@ -49,8 +49,8 @@ function missingView(view: ViewExportConfig): ConfigError {
 }
 
 /** The view exports; one whose view Addepar does not show is unusable alone, the others are fine. */
-async function viewStreams(conn: AddeparConnection, logger: Logger): Promise<Stream[]> {
-  const views = conn.config.views;
+async function viewStreams(conn: AddeparConnection, logger: Logger, only: ReadonlySet<string> | undefined): Promise<Stream[]> {
+  const views = conn.config.views.filter((v) => only === undefined || only.has(v.name));
   if (views.length === 0) return [];
   const definitions = await conn.api.viewDefinitions(views.map((v) => v.view_id));
   return views.map((view) => {
@@ -102,10 +102,11 @@ export const addeparSource: Source<AddeparConfig> = {
     return budgets.get(config)?.summary();
   },
 
-  async streams(config: AddeparConfig, logger: Logger): Promise<Stream[]> {
+  async streams(config: AddeparConfig, logger: Logger, options: StreamsOptions = {}): Promise<Stream[]> {
     const { resolved, api } = connect(config, logger);
     const conn: AddeparConnection = { api, config: resolved, scheduler: addeparScheduler(api, resolved) };
-    const streams = await viewStreams(conn, logger);
+    // A read that selects none of the view exports fetches no view definitions.
+    const streams = await viewStreams(conn, logger, options.only);
     for (const query of resolved.queries) streams.push(queryExportStream(query, queryShape(query), conn, logger));
     streams.push(createJobsStream(api, resolved.jobsPageSize));
     return streams;
