@@ -72,6 +72,7 @@ describe('credentials a vendor echoes back', () => {
       const tap = await runCli(distEntry('src/cli/tap-addepar'), ['--config', configFile]);
       assertValidSingerMessages(tap.messages);
       expectMasked(tap, [basic, sb.credentials.apiSecret]);
+      expect(sb.stats().served429).toBe(0);
     } finally {
       await sb.close();
     }
@@ -102,6 +103,7 @@ describe('credentials a vendor echoes back', () => {
       assertValidSingerMessages(tap.messages);
       expect(tap.code, tap.stderr).toBe(0);
       expectMasked(tap, [basic, s.authToken]);
+      expect(s.stats().served429).toBe(0);
     } finally {
       await s.close();
     }

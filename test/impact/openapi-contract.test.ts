@@ -92,6 +92,8 @@ describe('impact sandbox responses', () => {
   });
   afterAll(async () => {
     await sandbox.close();
+    // Under impact.com's limits (on by default) jobtap provoked no 429.
+    expect(sandbox.stats().served429).toBe(0);
   });
 
   it('serves jobs that validate against the seed Job schema (date-times, integers, booleans, enums)', async () => {
