@@ -8,7 +8,8 @@
  *     Singer blocks runs as printed against it, each output checked as protocol messages.
  * A ```sh block README adds later must be run here or skipped with a reason below.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,13 +70,22 @@ const env: NodeJS.ProcessEnv = {
   JOBTAP_CACHE_DIR: testCacheDir,
 };
 
-function runBlock(text: string, cwd: string, timeoutMs: number): { code: number; stdout: string; stderr: string } {
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs one README block in bash (stdin closed). Asynchronous on purpose: a block runs for up to a minute (npm ci,
+ * a sandbox sync), and a worker blocked that long misses vitest's RPC deadline ("Timeout calling
+ * onTaskUpdate"), which fails the run although every test passed.
+ */
+async function runBlock(text: string, cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const stdout = execFileSync('bash', ['-euo', 'pipefail', '-c', text], { cwd, env, timeout: timeoutMs, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr: '' };
+    const running = execFileAsync('bash', ['-euo', 'pipefail', '-c', text], { cwd, env, timeout: timeoutMs, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    running.child.stdin?.end();
+    const { stdout, stderr } = await running;
+    return { code: 0, stdout, stderr };
   } catch (err) {
-    const e = err as { status?: number; stdout?: string; stderr?: string };
-    return { code: e.status ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    const e = err as { code?: number | string; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
 
@@ -101,7 +111,7 @@ describe('README, as written, from an installed package', () => {
   });
 
   describe('installed', () => {
-    beforeAll(() => {
+    beforeAll(async () => {
       // A checkout as git has it (tracked and new files, nothing ignored: no node_modules, no dist).
       const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
       for (const f of files) {
@@ -111,7 +121,7 @@ describe('README, as written, from an installed package', () => {
       }
       mkdirSync(prefix, { recursive: true });
       mkdirSync(work, { recursive: true });
-      const install = runBlock(block('Install')[0]!.text, checkout, 600_000);
+      const install = await runBlock(block('Install')[0]!.text, checkout, 600_000);
       expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
     }, 600_000);
 
@@ -124,17 +134,17 @@ describe('README, as written, from an installed package', () => {
       expect(listing.filter((f) => /\.ts$|\.test\.|^package\/(src|test|bench)\//.test(f))).toEqual([]);
     });
 
-    it('every executable runs from PATH outside the repository: --help, spec, --about', () => {
+    it('every executable runs from PATH outside the repository: --help, spec, --about', async () => {
       for (const bin of Object.keys(pkg.bin)) {
-        const help = runBlock(`${bin} --help`, work, 30_000);
+        const help = await runBlock(`${bin} --help`, work, 30_000);
         expect(help.code, help.stderr).toBe(0);
         expect(help.stdout).toMatch(new RegExp(`Usage: ${bin}`));
       }
       for (const vendor of ['addepar', 'impact']) {
-        const spec = runBlock(`source-${vendor} spec`, work, 30_000);
+        const spec = await runBlock(`source-${vendor} spec`, work, 30_000);
         expect(spec.code, spec.stderr).toBe(0);
         assertValidAirbyteMessages(parseJsonLines(spec.stdout));
-        const about = runBlock(`tap-${vendor} --about --format json`, work, 30_000);
+        const about = await runBlock(`tap-${vendor} --about --format json`, work, 30_000);
         expect(about.code, about.stderr).toBe(0);
         expect((JSON.parse(about.stdout) as { name: string }).name).toBe(`tap-${vendor}`);
       }
@@ -164,9 +174,9 @@ describe('README, as written, from an installed package', () => {
         }
       });
 
-      it('the Airbyte commands run as printed; the second read starts from the first one\'s output', () => {
+      it('the Airbyte commands run as printed; the second read starts from the first one\'s output', async () => {
         const [airbyte] = block('Airbyte');
-        const r = runBlock(airbyte!.text, work, 300_000);
+        const r = await runBlock(airbyte!.text, work, 300_000);
         expect(r.code, r.stderr).toBe(0);
         const first = jsonl('addepar-1.jsonl');
         const second = jsonl('addepar-2.jsonl');
@@ -180,9 +190,9 @@ describe('README, as written, from an installed package', () => {
         expect(second.filter((m) => m.type === 'TRACE' && (m.trace as { type: string }).type === 'ERROR')).toEqual([]);
       }, 300_000);
 
-      it('the Singer commands run as printed', () => {
+      it('the Singer commands run as printed', async () => {
         const [singer] = block('Singer and Meltano');
-        const r = runBlock(singer!.text, work, 300_000);
+        const r = await runBlock(singer!.text, work, 300_000);
         expect(r.code, r.stderr).toBe(0);
         const catalog = JSON.parse(readFileSync(path.join(work, 'impact-catalog.json'), 'utf8')) as { streams: unknown[] };
         expect(catalog.streams.length).toBeGreaterThan(0);
@@ -194,16 +204,16 @@ describe('README, as written, from an installed package', () => {
         expect(second.filter((m) => m.type === 'RECORD').length).toBeLessThan(first.filter((m) => m.type === 'RECORD').length);
       }, 300_000);
 
-      it('"works the same way": the Airbyte commands with source-impact and the Singer ones with tap-addepar', () => {
+      it('"works the same way": the Airbyte commands with source-impact and the Singer ones with tap-addepar', async () => {
         // README says so under each block; the other two connectors, installed, run those blocks too.
         const airbyte = block('Airbyte')[0]!.text.replaceAll('source-addepar', 'source-impact').replaceAll('addepar', 'impact');
         const singer = block('Singer and Meltano')[0]!.text.replaceAll('tap-impact', 'tap-addepar').replaceAll('impact', 'addepar');
-        const a = runBlock(airbyte, work, 300_000);
+        const a = await runBlock(airbyte, work, 300_000);
         expect(a.code, a.stderr).toBe(0);
         const airbyteOut = jsonl('impact-1.jsonl');
         assertValidAirbyteMessages(airbyteOut);
         expect(airbyteOut.filter((m) => m.type === 'RECORD').length).toBeGreaterThan(0);
-        const t = runBlock(singer, work, 300_000);
+        const t = await runBlock(singer, work, 300_000);
         expect(t.code, t.stderr).toBe(0);
         const singerOut = jsonl('addepar-1.jsonl');
         assertValidSingerMessages(singerOut);
