@@ -91,10 +91,6 @@ export class JobScheduler {
   watchUntilSettled(adapter: StatusSource, jobId: string, release: Release, watch: { pollMs: number; untilMs: number; signal: AbortSignal; logger: Logger }): void {
     const observer = this.observer(adapter);
     const signal = AbortSignal.any([watch.signal, this.allReadsEnded.signal]);
-    const settle = (): void => {
-      release();
-      this.untrack(adapter, jobId);
-    };
     void (async () => {
       try {
         while (!signal.aborted && Date.now() < watch.untilMs) {
@@ -106,7 +102,8 @@ export class JobScheduler {
         // Unknown from here on: the slot is let go rather than held on a guess.
         if (!signal.aborted) watch.logger.debug(`job ${jobId}: no longer watched for its slot (${messageOf(err)})`);
       } finally {
-        settle();
+        release();
+        this.untrack(adapter, jobId);
       }
     })();
   }

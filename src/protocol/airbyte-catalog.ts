@@ -23,11 +23,6 @@ export function airbyteCatalog(streams: StreamInfo[]): Record<string, unknown> {
   return { streams: streams.map(airbyteStream) };
 }
 
-/**
- * Matches a ConfiguredAirbyteCatalog against the streams the source offers, in catalog order.
- * Streams the source does not offer (any more) are listed apart, so the sync reads the others.
- * `file` names the catalog in errors.
- */
 /** The stream names a configured catalog lists, or undefined when it is not one (selectConfiguredStreams says why). */
 export function configuredStreamNames(raw: unknown): ReadonlySet<string> | undefined {
   const streams = raw !== null && typeof raw === 'object' ? (raw as { streams?: unknown }).streams : undefined;
@@ -41,6 +36,11 @@ export function configuredStreamNames(raw: unknown): ReadonlySet<string> | undef
   return names;
 }
 
+/**
+ * Matches a ConfiguredAirbyteCatalog against the streams the source offers, in catalog order.
+ * Streams the source does not offer (any more) are listed apart, so the sync reads the others.
+ * `file` names the catalog in errors.
+ */
 export function selectConfiguredStreams(raw: unknown, offered: Stream[], file: string): { selected: SelectedStream[]; unavailable: string[] } {
   if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { streams?: unknown }).streams)) {
     throw new ConfigError(`Catalog file ${file} must be a ConfiguredAirbyteCatalog: an object with a "streams" array`);

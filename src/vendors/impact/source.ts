@@ -8,12 +8,12 @@ import type { Logger } from '../../core/logger.js';
 import type { CheckResult, Source, Stream } from '../../core/source.js';
 import type { RequestBudget } from '../../http/request-budget.js';
 import { JobScheduler } from '../../jobs/scheduler.js';
-import { addDays, windowGrid } from '../../jobs/windows.js';
+import { addDays } from '../../jobs/windows.js';
 import { ImpactApi } from './api.js';
 import { impactSpec, resolveSettings, type ImpactConfig, type ImpactSettings } from './config.js';
 import { createJobsStream } from './jobs-stream.js';
 import { todayUtc } from './job-listing.js';
-import { createReportStream } from './report-streams.js';
+import { createReportStream, planReportSlices } from './report-streams.js';
 import { createJobResultsStream } from './results-stream.js';
 
 export type { ImpactConfig } from './config.js';
@@ -33,11 +33,12 @@ function checkReportNames(config: ImpactConfig): void {
 }
 
 /**
- * The ReportExport calls a first sync of the configured reports makes (one per complete window
- * through yesterday), for the warning that it will not fit one day's quota.
+ * The ReportExport calls a first sync of the configured reports makes (one per planned window),
+ * for the warning that it will not fit one day's quota.
  */
 export function firstSyncExports(settings: Pick<ImpactSettings, 'reports'>, today: string): { exports: number; detail: string } {
-  const parts = settings.reports.map((r) => ({ name: r.name, n: windowGrid(r.startDate, addDays(today, -1), r.window).filter((w) => w.complete || r.includePartialWindow).length, window: r.window }));
+  // The slices a read with no state would plan: one ReportExport call each.
+  const parts = settings.reports.map((r) => ({ name: r.name, n: planReportSlices(r, undefined, today).length, window: r.window }));
   return { exports: parts.reduce((sum, p) => sum + p.n, 0), detail: parts.map((p) => `${p.name}: ${p.n} ${p.window}${p.n === 1 ? '' : 's'}`).join(', ') };
 }
 
